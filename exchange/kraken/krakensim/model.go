@@ -66,6 +66,12 @@ type AssetInfo struct {
 	// Wallet is the CSV export wallet that holds this asset code
 	// ("spot / main", "earn / flexible", "earn / bonded", ...).
 	Wallet string
+	// Status is the Assets endpoint status: "enabled", "withdrawal_only", ...
+	Status string
+	// Subclass is the CSV export subclass: "fiat", "crypto" or "stable_coin".
+	Subclass string
+	// Display is the symbol newer exports write ("BTC" for XXBT); see DisplayCode.
+	Display string
 }
 
 // PairInfo describes one tradable pair as the AssetPairs endpoint does.
@@ -80,6 +86,7 @@ type PairInfo struct {
 	OrderMin     string
 	CostMin      string
 	TickSize     string
+	Status       string // AssetPairs status: "online", "cancel_only", ...
 }
 
 // Entry is one ledger entry. Amount, Fee and Balance are counts of
@@ -175,4 +182,6 @@ type Account struct {
 	EntryIndex map[string]int
 	TradeIndex map[string]int
 	OrderIndex map[string]int
+
+	sim *simState // generator state that AddActivity continues (nil if not generated)
 }
