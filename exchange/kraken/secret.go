@@ -16,29 +16,36 @@ const redacted = "[redacted]"
 //
 // The zero Secret is empty.
 type Secret struct {
-	b []byte
+	// The bytes sit behind a pointer: fmt prints unexported fields of an
+	// enclosing struct by reflection without calling Format, and a pointer
+	// is printed as an address, never as the bytes.
+	p *secretBytes
 }
+
+type secretBytes struct{ b []byte }
+
+func newSecretBytes(b []byte) *Secret { return &Secret{p: &secretBytes{b: b}} }
 
 // NewSecret wraps s, for one-time passwords and tokens. Private keys are read
 // with ParsePrivateKey, which also checks their format.
-func NewSecret(s string) *Secret { return &Secret{b: []byte(s)} }
+func NewSecret(s string) *Secret { return newSecretBytes([]byte(s)) }
 
 // Reveal returns the secret's value. Call it only where the value is sent.
 func (s *Secret) Reveal() string {
 	if s == nil {
 		return ""
 	}
-	return string(s.b)
+	return string(s.bytes())
 }
 
 // IsZero reports whether s is nil or empty.
-func (s *Secret) IsZero() bool { return s == nil || len(s.b) == 0 }
+func (s *Secret) IsZero() bool { return len(s.bytes()) == 0 }
 
 func (s *Secret) bytes() []byte {
-	if s == nil {
+	if s == nil || s.p == nil {
 		return nil
 	}
-	return s.b
+	return s.p.b
 }
 
 // String returns "[redacted]".
@@ -124,7 +131,7 @@ func ParsePrivateKey(text string) (*Secret, error) {
 		}
 		return bad("it decodes to %d bytes instead of %d (%d characters; a Kraken private key has 88), so it was probably copied incompletely", len(b), privateKeyLen, len(s))
 	}
-	return &Secret{b: b}, nil
+	return newSecretBytes(b), nil
 }
 
 func isBase64Char(c byte) bool {

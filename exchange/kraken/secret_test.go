@@ -123,3 +123,22 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		t.Errorf("Reveal = %q", got)
 	}
 }
+
+// A Secret held by value in an unexported field of another struct is printed
+// by reflection, without its Format method; the bytes must still not show.
+func TestSecretInsideStructDoesNotLeak(t *testing.T) {
+	t.Parallel()
+	s := NewSecret("otp-VALUE-1234")
+	type holder struct {
+		name string
+		sec  Secret
+		ptr  *Secret
+	}
+	h := holder{name: "x", sec: *s, ptr: s}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
+		out := fmt.Sprintf(verb, h)
+		if strings.Contains(out, "otp-VALUE-1234") || strings.Contains(out, fmt.Sprintf("%x", "otp-VALUE-1234")) {
+			t.Errorf("%s of a struct holding a Secret leaks it: %s", verb, out)
+		}
+	}
+}
