@@ -11,7 +11,7 @@ func TestAddActivity(t *testing.T) {
 	m := testMarket()
 	spec := DefaultHistorySpec(3000)
 	now := spec.To.Add(36 * time.Hour)
-	tests := []struct{ n int }{{1}, {10}, {100}, {700}}
+	tests := []struct{ n int }{{1}, {2}, {10}, {37}, {100}, {700}, {3000}}
 	for _, tc := range tests {
 		a := Generate(m, 11, "acct", spec)
 		before := a.latest()

@@ -287,7 +287,7 @@ func BenchmarkWriteLedgersCSV(b *testing.B) {
 	b.ReportMetric(float64(len(a.Entries)), "entries/op")
 }
 
-func TestAppendFixed(t *testing.T) {
+func TestAppendCSVDecimal(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		v      int64

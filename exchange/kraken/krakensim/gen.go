@@ -265,6 +265,10 @@ func (g *gen) at() Stamp {
 	return t
 }
 
+// shortly returns d, or less when groups must follow each other faster
+// (dense histories, live activity): a follow-up group of the same event.
+func (g *gen) shortly(d Stamp) Stamp { return max(min(d, g.burst), 1) }
+
 // after schedules fn for time t (clamped into the history).
 func (g *gen) after(t Stamp, fn func(Stamp)) {
 	t = min(t, g.to-1)
@@ -854,7 +858,7 @@ func (g *gen) tradeOn(pi int, t Stamp) {
 				return
 			}
 			g.fiatDeposit(qi, roundUp(want*2-g.bal[qi], 1_0000*100), "")
-			g.want = g.last + 1 + Stamp(g.rng.int63n(int64(g.burst)*4+1))
+			g.want = g.last + 1 + Stamp(g.rng.int63n(int64(g.burst)))
 		}
 		price := g.m.pairPrice(pi, t.seconds())
 		if price <= 0 {
@@ -961,7 +965,7 @@ func (g *gen) stake(base, variant int, x int64) {
 	g.ensure(base, x)
 	t := g.at()
 	g.entry(g.ref(t, IDOutRef), t, tTransfer, sSpotToStaking, base, -x, 0)
-	g.want = t + 50000 + Stamp(g.rng.int63n(300000)) // 5-35 s later
+	g.want = t + g.shortly(50000+Stamp(g.rng.int63n(300000))) // 5-35 s later
 	t2 := g.at()
 	g.entry(g.ref(t2, IDInRef), t2, tTransfer, sStakingFromSpot, variant, x, 0)
 }
@@ -970,7 +974,7 @@ func (g *gen) unstake(variant, base int, x int64) {
 	g.ensure(variant, x)
 	t := g.at()
 	g.entry(g.ref(t, IDOutRef), t, tTransfer, sStakingToSpot, variant, -x, 0)
-	g.want = t + 50000 + Stamp(g.rng.int63n(300000))
+	g.want = t + g.shortly(50000+Stamp(g.rng.int63n(300000)))
 	t2 := g.at()
 	g.entry(g.ref(t2, IDInRef), t2, tTransfer, sSpotFromStaking, base, x, 0)
 }

@@ -135,9 +135,9 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// idGen hands out an account's IDs. Trades, positions and every refid kind
-// share one counter, so even refids of different kinds never share their
-// value digits.
+// idGen hands out an account's IDs. IDs of different kinds differ by their
+// prefix; within a kind, by the counter. Trades, positions and the refid
+// kinds draw from one counter, ledger entries and orders from their own.
 type idGen struct {
 	key                uint64
 	ledger, ref, order uint64

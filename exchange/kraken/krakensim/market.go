@@ -15,8 +15,9 @@ import (
 // plus value noise: ten octaves with periods from 15 s to 45 days whose
 // amplitudes grow with the square root of the period, like a random walk.
 // Any instant from 2013 to 2035 is evaluated in O(1) and a price never
-// depends on evaluation order. Floats live only inside the path; every price
-// leaves it rounded to an integer count of 10^-PairDecimals.
+// depends on evaluation order. Floats live only inside the path (and in the
+// draw of public-tape volumes); every price leaves it rounded to an integer
+// count of 10^-PairDecimals, and account amounts never touch a float.
 //
 // A pair's price is its base's USD price over its quote's, so cross rates
 // agree (XETHXXBT ~ XETHZUSD / XXBTZUSD, up to rounding).
