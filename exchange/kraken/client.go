@@ -323,6 +323,7 @@ func (c *Client) attempt(ctx context.Context, method, path, endpoint string, pri
 		if err := c.limiter.Wait(ctx, endpoint, c.sleep); err != nil {
 			return err
 		}
+		defer c.limiter.Done()
 		nonce, err := c.nonces.Next()
 		if err != nil {
 			return fmt.Errorf("kraken: %s: %w", endpoint, err)

@@ -143,7 +143,13 @@ type Limiter struct {
 	at      time.Time
 	created time.Time
 	synced  bool // a refusal has aligned the counter with Kraken's
-	stats   Stats
+	// inflight counts charged calls whose response has not arrived. Kraken
+	// charges a call when it arrives, which is later than when the client
+	// charged it; crediting decay for the time in flight would put the
+	// client's counter below Kraken's by latency × decay and earn a refusal
+	// at the edge of the budget. So decay pauses while a call is in flight.
+	inflight int
+	stats    Stats
 }
 
 // NewLimiter returns a limiter for tier with an empty counter. now is the
@@ -193,7 +199,7 @@ func (l *Limiter) costLocked(method string) int {
 // decayLocked brings the counter to the present.
 func (l *Limiter) decayLocked() time.Time {
 	now := l.now()
-	if !l.at.IsZero() {
+	if !l.at.IsZero() && l.inflight == 0 {
 		if dt := now.Sub(l.at).Seconds(); dt > 0 {
 			l.counter = math.Max(l.counter-dt*l.tier.Decay, 0)
 		}
@@ -218,6 +224,7 @@ func (l *Limiter) Wait(ctx context.Context, method string, sleep SleepFunc) erro
 		over := l.counter + cost - l.tier.Max
 		if over <= epsilon {
 			l.counter += cost
+			l.inflight++
 			l.stats.Calls++
 			if waited {
 				l.stats.Waits++
@@ -232,6 +239,18 @@ func (l *Limiter) Wait(ctx context.Context, method string, sleep SleepFunc) erro
 		if err := sleep(ctx, d); err != nil {
 			return err
 		}
+	}
+}
+
+// Done records that the response to a call charged by Wait has arrived
+// (or the call failed): decay resumes from now. Every successful Wait must
+// be followed by one Done.
+func (l *Limiter) Done() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.decayLocked()
+	if l.inflight > 0 {
+		l.inflight--
 	}
 }
 

@@ -112,6 +112,7 @@ func TestLimiterNeverExceedsAndReachesCeiling(t *testing.T) {
 				if err := l.Wait(t.Context(), tt.method, clk.Sleep); err != nil {
 					t.Fatal(err)
 				}
+				l.Done()
 				if !kraken.call(clk.Now(), tt.cost) {
 					t.Fatalf("call %d at %v would be refused by Kraken's counter", i, clk.Now().Sub(start))
 				}
@@ -152,6 +153,7 @@ func TestLimiterEstimate(t *testing.T) {
 	}
 	for range 30 {
 		_ = l.Wait(t.Context(), "Ledgers", clk.Sleep)
+		l.Done()
 	}
 	if got, want := l.Estimate("QueryLedgers", 5), time.Second; got != want {
 		t.Errorf("Estimate(5 light) on a full counter = %v, want %v", got, want)
@@ -172,6 +174,7 @@ func TestLimiterWaitRespectsContext(t *testing.T) {
 	if err := l.Wait(t.Context(), "Ledgers", clk.Sleep); err != nil {
 		t.Fatal(err)
 	}
+	l.Done()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := l.Wait(ctx, "Ledgers", clk.Sleep); !errors.Is(err, context.Canceled) {
@@ -266,5 +269,28 @@ func TestClientAdaptsToSlowerServerTier(t *testing.T) {
 	// The server's own ceiling: (40·2 − 20)/0.5 = 120 s.
 	if elapsed := clk.Now().Sub(start); elapsed < 120*time.Second {
 		t.Errorf("elapsed %v is faster than the server allows", elapsed)
+	}
+}
+
+// Kraken charges a call when it arrives, after the client charged it: the
+// counter must not decay while the call is in flight, or the client's model
+// would fall below Kraken's by latency × decay.
+func TestLimiterPausesDecayInFlight(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	l := NewLimiter(Tier{"custom", 4, 10}, clk.Now)
+	for range 2 {
+		if err := l.Wait(t.Context(), "Ledgers", clk.Sleep); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(50 * time.Millisecond) // in flight
+		l.Done()
+	}
+	if b := l.Budget(); math.Abs(b.Counter-4) > 1e-9 {
+		t.Fatalf("counter after two heavy calls = %v, want 4 (no decay while in flight)", b.Counter)
+	}
+	clk.Advance(100 * time.Millisecond)
+	if b := l.Budget(); math.Abs(b.Counter-3) > 1e-9 {
+		t.Fatalf("counter 100 ms after the response = %v, want 3", b.Counter)
 	}
 }

@@ -392,3 +392,24 @@ func TestRoutes(t *testing.T) {
 		})
 	}
 }
+
+func TestRevokeKey(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestServer(t, testScenario(30))
+	if err := s.AddKey("alice", Key{Key: "to-revoke", Secret: secretMisc, Permissions: []string{"query-funds"}}); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s, "to-revoke", secretMisc)
+	if env := c.call("Balance", nil); len(env.Error) != 0 || env.Result == nil {
+		t.Fatalf("before revoking: %+v", env.Error)
+	}
+	if !s.RevokeKey("to-revoke") {
+		t.Fatal("RevokeKey reported the key missing")
+	}
+	if got := c.apiError("Balance", nil); got != "EAPI:Invalid key" {
+		t.Fatalf("after revoking: %q, want EAPI:Invalid key", got)
+	}
+	if s.RevokeKey("to-revoke") {
+		t.Fatal("RevokeKey of a revoked key reported true")
+	}
+}

@@ -238,6 +238,17 @@ func (s *Server) AddKey(accountID string, k Key) error {
 	return nil
 }
 
+// RevokeKey deletes an API key, as a user does on Kraken's key page: later
+// calls with it get EAPI:Invalid key. It reports whether the key existed.
+func (s *Server) RevokeKey(key string) bool {
+	s.init()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.keys[key]
+	delete(s.keys, key)
+	return ok
+}
+
 // Account returns the account with that ID, or nil. Hold its Mu while
 // reading or changing it.
 func (s *Server) Account(id string) *Account {
