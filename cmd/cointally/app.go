@@ -156,7 +156,6 @@ type accountNonces struct {
 	store     cointally.AccountStore
 	accountID int64
 	initial   uint64 // for a key not stored yet
-	mem       kraken.MemoryNonceStore
 }
 
 func (n *accountNonces) Load(key string) (uint64, error) {

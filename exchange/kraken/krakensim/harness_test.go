@@ -7,12 +7,10 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,7 +92,6 @@ func newTestServer(t testing.TB, sc *Scenario) (*Server, *fakeClock) {
 type client struct {
 	t      testing.TB
 	h      http.Handler
-	base   string // when set, requests go over HTTP to base
 	key    string
 	secret string
 	nonce  uint64
@@ -260,14 +257,3 @@ func mustJSON(t testing.TB, raw []byte, v any) {
 		t.Fatalf("decoding %s: %v", truncate(raw), err)
 	}
 }
-
-func readAll(t testing.TB, r io.Reader) []byte {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-var _ = strings.TrimSpace
