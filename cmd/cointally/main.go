@@ -99,6 +99,7 @@ Commands:
   account audit NAME [--json]                 re-run the key permission audit
   account rotate NAME                         replace an account's key pair (from stdin)
   account remove NAME [--keep-data]           remove an account
+  ledger [--account NAME] [--json]            print the stored ledger entries
   doctor                                      check the data directory, vault and keys
   version                                     print the version
 
@@ -122,6 +123,8 @@ func run(ctx context.Context, args []string, e *env) error {
 		return runAccount(ctx, args[1:], e)
 	case "doctor":
 		return runDoctor(ctx, args[1:], e)
+	case "ledger":
+		return runLedger(ctx, args[1:], e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return fmt.Errorf("unknown command %q (see cointally help)", args[0])

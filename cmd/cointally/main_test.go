@@ -557,3 +557,44 @@ func seedEntries(t *testing.T, h *harness, name string, n int) {
 		t.Fatal(err)
 	}
 }
+
+func TestLedgerJSON(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.mustRun(keyInput("alice-read-only-key-0001"), "account", "add", "kraken", "--name", "alice")
+	if out := h.mustRun("", "ledger", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("empty ledger = %q, want []", out)
+	}
+	seedEntries(t, h, "alice", 30)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(h.mustRun("", "ledger", "--account", "alice", "--json")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 30 {
+		t.Fatalf("ledger has %d entries, want 30", len(got))
+	}
+	sa := h.sim.Account("alice")
+	sa.Mu.RLock()
+	want := sa.Entries[len(sa.Entries)-30:]
+	sa.Mu.RUnlock()
+	byID := map[string]map[string]any{}
+	for _, g := range got {
+		for _, f := range []string{"id", "refid", "time", "type", "subtype", "asset", "amount", "fee", "balance"} {
+			if _, ok := g[f]; !ok {
+				t.Fatalf("entry lacks %q: %v", f, g)
+			}
+		}
+		byID[g["id"].(string)] = g
+	}
+	for _, w := range want {
+		g := byID[w.ID]
+		info, _ := krakensim.AssetByID(w.Asset)
+		if g == nil || g["asset"] != w.Asset || g["time"] != w.Time.Time().Format(time.RFC3339Nano) ||
+			!money.MustParse(g["amount"].(string)).Equal(money.MustParse(krakensim.FormatFixed(w.Amount, info.Decimals))) {
+			t.Errorf("entry %s = %v", w.ID, g)
+		}
+	}
+	if _, errOut, code := h.run("", "ledger", "--account", "nobody"); code == 0 || !strings.Contains(errOut, "nobody") {
+		t.Errorf("unknown account: exit %d, %q", code, errOut)
+	}
+}
