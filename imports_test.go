@@ -30,14 +30,33 @@ var importRules = []struct {
 
 func TestImportRules(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}|{{join .Deps \" \"}}", module+"/...").CombinedOutput()
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}|{{join .Deps \" \"}}|{{join .Imports \" \"}}", module+"/...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
+	// Our packages are checked transitively (Deps); standard packages
+	// directly (Imports): fmt itself imports os, so "no os" means no direct
+	// use of it.
 	deps := map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		path, list, _ := strings.Cut(line, "|")
-		deps[path] = strings.Fields(list)
+		parts := strings.Split(line, "|")
+		if len(parts) != 3 {
+			t.Fatalf("go list line %q", line)
+		}
+		path := parts[0]
+		for _, d := range strings.Fields(parts[1]) {
+			if strings.HasPrefix(d, module) {
+				deps[path] = append(deps[path], d)
+			}
+		}
+		for _, d := range strings.Fields(parts[2]) {
+			if !strings.HasPrefix(d, module) {
+				deps[path] = append(deps[path], d)
+			}
+		}
+		if deps[path] == nil {
+			deps[path] = []string{}
+		}
 	}
 	if len(deps) < 2 {
 		t.Fatalf("go list found only %d packages: %s", len(deps), out)
