@@ -117,3 +117,5 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

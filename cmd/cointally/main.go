@@ -94,12 +94,17 @@ const usage = `cointally: a self-hosted crypto portfolio tracker and tax tool
 Usage: cointally <command> [flags]
 
 Commands:
+  demo                                        try cointally offline on an emulated Kraken account
   account add kraken --name NAME [--tier T]   connect a Kraken account (keys from stdin)
   account list [--json]                       list accounts and key health
   account audit NAME [--json]                 re-run the key permission audit
   account rotate NAME                         replace an account's key pair (from stdin)
   account remove NAME [--keep-data]           remove an account
+  sync [NAME...] [--json]                     import new history of the accounts, once
+  balances [--json] [--by-wallet]             balances per asset from the imported ledgers
+  reconcile [NAME...] [--json]                prove each account's history complete (exit 3 if not)
   ledger [--account NAME] [--json]            print the stored ledger entries
+  serve [--listen 127.0.0.1:8080]             sync on a schedule and serve HTTP (/healthz)
   doctor                                      check the data directory, vault and keys
   version                                     print the version
 
@@ -125,6 +130,16 @@ func run(ctx context.Context, args []string, e *env) error {
 		return runDoctor(ctx, args[1:], e)
 	case "ledger":
 		return runLedger(ctx, args[1:], e)
+	case "sync":
+		return runSync(ctx, args[1:], e)
+	case "demo":
+		return runDemo(ctx, args[1:], e)
+	case "serve":
+		return runServe(ctx, args[1:], e)
+	case "balances":
+		return runBalances(ctx, args[1:], e)
+	case "reconcile":
+		return runReconcile(ctx, args[1:], e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return fmt.Errorf("unknown command %q (see cointally help)", args[0])

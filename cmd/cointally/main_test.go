@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,7 +64,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	yes := true
 	sc := &krakensim.Scenario{
 		Seed:          7,
-		RateLimit:     &krakensim.RateLimitSpec{Tier: "pro"},
+		RateLimit:     &krakensim.RateLimitSpec{Max: "100", DecayPerSec: "100"},
 		GetAPIKeyInfo: &yes,
 		Accounts: []krakensim.AccountSpec{
 			{ID: "alice", History: &krakensim.HistoryConfig{Entries: 300, From: "2022-01-01T00:00:00Z", To: "2025-06-30T00:00:00Z"}},
@@ -596,5 +597,206 @@ func TestLedgerJSON(t *testing.T) {
 	}
 	if _, errOut, code := h.run("", "ledger", "--account", "nobody"); code == 0 || !strings.Contains(errOut, "nobody") {
 		t.Errorf("unknown account: exit %d, %q", code, errOut)
+	}
+}
+
+func TestSyncBalancesReconcile(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.mustRun(keyInput("alice-read-only-key-0001"), "account", "add", "kraken", "--name", "alice", "--tier", "100:100")
+	var res struct {
+		Accounts []map[string]any `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(h.mustRun("", "sync", "--json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	sa := h.sim.Account("alice")
+	sa.Mu.RLock()
+	total := len(sa.Entries)
+	simBal := sa.Balances()
+	sa.Mu.RUnlock()
+	if len(res.Accounts) != 1 {
+		t.Fatalf("sync --json = %+v", res)
+	}
+	got := res.Accounts[0]
+	for _, f := range []string{"name", "new_entries", "total_entries", "calls", "seconds", "reconciled"} {
+		if _, ok := got[f]; !ok {
+			t.Errorf("sync --json lacks %q", f)
+		}
+	}
+	if got["name"] != "alice" || got["new_entries"] != float64(total) || got["total_entries"] != float64(total) || got["reconciled"] != true {
+		t.Errorf("first sync = %v, want %d new and total entries, reconciled", got, total)
+	}
+	// An up-to-date account costs one Ledgers call (plus one per other stream).
+	before := h.sim.Stats().Keys["alice-read-only-key-0001"].Calls["Ledgers"]
+	if err := json.Unmarshal([]byte(h.mustRun("", "sync", "--json", "alice")), &res); err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Accounts[0]; got["new_entries"] != float64(0) || got["total_entries"] != float64(total) {
+		t.Errorf("second sync = %v", got)
+	}
+	if n := h.sim.Stats().Keys["alice-read-only-key-0001"].Calls["Ledgers"] - before; n != 1 {
+		t.Errorf("an up-to-date sync made %d Ledgers calls, want 1", n)
+	}
+	if a := h.accounts()[0]; a.LastSync == nil {
+		t.Errorf("last_sync not set after a sync: %+v", a)
+	}
+
+	// balances --json: canonical symbols, staked variants folded in.
+	var bals []map[string]string
+	if err := json.Unmarshal([]byte(h.mustRun("", "balances", "--json")), &bals); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]money.Amount{}
+	for asset, v := range simBal {
+		info, _ := krakensim.AssetByID(asset)
+		base := krakensim.DisplayCode(asset)
+		if info.Base != "" {
+			base = krakensim.DisplayCode(info.Base)
+		}
+		want[base] = want[base].Add(money.MustParse(krakensim.FormatFixed(v, info.Decimals)))
+	}
+	gotBal := map[string]string{}
+	for _, b := range bals {
+		gotBal[b["asset"]] = b["amount"]
+	}
+	for asset, v := range want {
+		if v.IsZero() {
+			continue
+		}
+		if g, ok := gotBal[asset]; !ok || !money.MustParse(g).Equal(v) {
+			t.Errorf("balance %s = %q, want %s (all: %v)", asset, g, v, gotBal)
+		}
+	}
+	if _, ok := gotBal["XXBT"]; ok {
+		t.Errorf("balances use a legacy code: %v", gotBal)
+	}
+
+	// reconcile: ok now, exit 0, with the contract's fields.
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(h.mustRun("", "reconcile", "--json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	accts := rep["accounts"].([]any)
+	a0 := accts[0].(map[string]any)
+	if a0["name"] != "alice" || a0["ok"] != true || len(a0["chains"].([]any)) == 0 {
+		t.Fatalf("reconcile = %v", a0)
+	}
+	ch := a0["chains"].([]any)[0].(map[string]any)
+	for _, f := range []string{"asset", "entries", "breaks", "ledger_balance", "live_balance", "difference"} {
+		if _, ok := ch[f]; !ok {
+			t.Errorf("chain lacks %q: %v", f, ch)
+		}
+	}
+}
+
+// A key limited to a date range imports a short history; the proof shows
+// the gap and reconcile exits 3.
+func TestReconcileShowsDateRangeGap(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	out, errOut, code := h.run(keyInput("alice-dated-key-0005"), "account", "add", "kraken", "--name", "alice", "--tier", "100:100")
+	if code != 0 {
+		t.Fatalf("add: %d %s %s", code, out, errOut)
+	}
+	h.run("", "sync")
+	out, _, code = h.run("", "reconcile")
+	if code != 3 || !strings.Contains(out, "DOES NOT reconcile") || !strings.Contains(out, "entries missing before") {
+		t.Fatalf("reconcile of a date-limited import: exit %d\n%s", code, out)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	e := &env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv:          func(string) string { return "" },
+		stdinIsTerminal: func() bool { return false },
+		readPassword:    func() ([]byte, error) { return nil, errors.New("no terminal") },
+		now:             time.Now,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	if err := run(ctx, []string{"demo", "--data-dir", dir}, e); err != nil {
+		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"read-only", "first import through Kraken's export report", "BTC", "demo reconciles"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+stderr.String(), demoSecret()) {
+		t.Error("the demo printed its private key")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a command writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeSyncsOnScheduleAndAnswersHealthz(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.mustRun(keyInput("alice-read-only-key-0001"), "account", "add", "kraken", "--name", "alice", "--tier", "100:100")
+	var stdout, stderr syncBuffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(k string) string { return h.vars[k] }, stdinIsTerminal: func() bool { return false },
+		readPassword: func() ([]byte, error) { return nil, errors.New("no terminal") }, now: time.Now}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, e) }()
+	var addr string
+	for addr == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if out := stdout.String(); strings.Contains(out, "http://") {
+			addr = strings.Fields(out[strings.Index(out, "http://"):])[0]
+		}
+	}
+	resp, err := http.Get(addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, 16)
+	n, _ := resp.Body.Read(body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body[:n]) != "ok" {
+		t.Fatalf("/healthz = %d %q", resp.StatusCode, body[:n])
+	}
+	// The scheduler syncs the never-synced account at once.
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		if a := h.accounts()[0]; a.LastSync != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the scheduler did not sync within 45 s; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve after cancel: %v", err)
 	}
 }
