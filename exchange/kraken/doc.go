@@ -14,8 +14,14 @@
 //     account.go, ledgers.go, trades.go, orders.go, funding.go, export.go,
 //     earn.go, apikey.go): typed results with exact decimals.
 //   - paging.go: walking Ledgers, TradesHistory and ClosedOrders.
+//   - audit.go: testing a key and auditing its permissions (GetApiKeyInfo,
+//     or read-only probes), with a verdict per permission.
 //
-// It knows only Kraken; mapping to cointally's types happens elsewhere.
+// The wire layer knows only Kraken. A thin layer maps it to cointally's
+// types: adapter.go implements cointally.Exchange for the sync engine,
+// csvledger.go reads Kraken's ledgers CSV exports (every header
+// generation), assetcodes.go maps asset codes (XXBT, BTC, DOT.S) and
+// ledgertypes.go knows which ledger types and subtypes exist.
 //
 // # Authentication
 //
@@ -45,8 +51,10 @@
 // fits under the maximum, so the client waits instead of being refused.
 // If Kraken refuses anyway, the counter is set to its maximum and the
 // assumed tier is lowered (except for a first refusal right after start-up,
-// when Kraken's counter may still hold an earlier run's calls). Client.Stats and Client.EstimateWait expose the
-// model for progress displays.
+// when Kraken's counter may still hold an earlier run's calls). Decay is
+// paused while a call is in flight, because Kraken charges the call when it
+// arrives. Client.Stats and Client.EstimateWait expose the model for
+// progress displays.
 //
 // # Errors and retries
 //
