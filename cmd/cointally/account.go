@@ -93,6 +93,39 @@ func readLine(r *bufio.Reader) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
+// newKey is a key pair read from the user, tested and audited.
+type newKey struct {
+	kp     keyPair
+	client *kraken.Client
+	audit  *kraken.Audit
+	nonces *accountNonces // the nonces used so far, to store with the key
+}
+
+// testNewKey reads a key pair (stdin or prompts), tests the connection and
+// audits it, and prints the audit. A refused key is an error: nothing is
+// stored.
+func (a *app) testNewKey(ctx context.Context, op, name, tier string, opts kraken.AuditOptions, asJSON bool) (*newKey, error) {
+	kp, err := readKeyPair(a.env)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	nonces := &accountNonces{ctx: ctx, store: a.store}
+	client, err := a.newKrakenClient(kp, tier, nonces)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, userError(err))
+	}
+	opts.Now = a.env.now
+	audit, err := kraken.AuditKey(ctx, client, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, userError(err))
+	}
+	printAudit(a.env, name, audit, asJSON)
+	if audit.Refused {
+		return nil, &exitError{code: 1, msg: op + ": the key was not stored: " + joinLines(audit.Problems)}
+	}
+	return &newKey{kp: kp, client: client, audit: audit, nonces: nonces}, nil
+}
+
 func accountAdd(ctx context.Context, args []string, e *env) error {
 	fs, cf := newFlagSet("account add", e)
 	name := fs.String("name", "", "a name for the account (required)")
@@ -113,11 +146,7 @@ func accountAdd(ctx context.Context, args []string, e *env) error {
 	if _, err := kraken.ParseTier(*tier); err != nil {
 		return fmt.Errorf("account add: --tier: %w", err)
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -127,23 +156,11 @@ func accountAdd(ctx context.Context, args []string, e *env) error {
 	} else if !cointally.IsNotFound(err) {
 		return err
 	}
-	kp, err := readKeyPair(e)
+	nk, err := a.testNewKey(ctx, "account add", *name, *tier, kraken.AuditOptions{AllowRisky: *allowRisky, ProbeTrading: *probeTrading}, *asJSON)
 	if err != nil {
-		return fmt.Errorf("account add: %w", err)
+		return err
 	}
-	nonces := &accountNonces{ctx: ctx, store: a.store}
-	client, err := a.newKrakenClient(kp, *tier, nonces)
-	if err != nil {
-		return fmt.Errorf("account add: %w", userError(err))
-	}
-	audit, err := kraken.AuditKey(ctx, client, kraken.AuditOptions{AllowRisky: *allowRisky, ProbeTrading: *probeTrading, Now: e.now})
-	if err != nil {
-		return fmt.Errorf("account add: %w", userError(err))
-	}
-	printAudit(e, *name, audit, *asJSON)
-	if audit.Refused {
-		return &exitError{code: 1, msg: "account add: the key was not stored: " + joinLines(audit.Problems)}
-	}
+	kp, audit, nonces := nk.kp, nk.audit, nk.nonces
 	now := e.now()
 	acct := &cointally.Account{
 		UserID: a.user.ID, Name: *name, Exchange: "kraken", KeyHint: vault.Hint(kp.apiKey), Tier: *tier,
@@ -278,11 +295,7 @@ func accountList(ctx context.Context, args []string, e *env) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -363,11 +376,7 @@ func accountAudit(ctx context.Context, args []string, e *env) error {
 	if len(pos) != 1 {
 		return errors.New("account audit: name one account: cointally account audit NAME")
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -422,11 +431,7 @@ func accountRotate(ctx context.Context, args []string, e *env) error {
 	if len(pos) != 1 {
 		return errors.New("account rotate: name one account: cointally account rotate NAME (the new key pair on stdin)")
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -441,24 +446,12 @@ func accountRotate(ctx context.Context, args []string, e *env) error {
 	if _, err := kraken.ParseTier(*tier); err != nil {
 		return fmt.Errorf("account rotate: --tier: %w", err)
 	}
-	kp, err := readKeyPair(e)
+	nk, err := a.testNewKey(ctx, "account rotate", acct.Name, *tier, kraken.AuditOptions{AllowRisky: *allowRisky}, *asJSON)
 	if err != nil {
-		return fmt.Errorf("account rotate: %w", err)
+		return err
 	}
-	nonces := &accountNonces{ctx: ctx, store: a.store}
-	client, err := a.newKrakenClient(kp, *tier, nonces)
-	if err != nil {
-		return fmt.Errorf("account rotate: %w", userError(err))
-	}
-	audit, err := kraken.AuditKey(ctx, client, kraken.AuditOptions{AllowRisky: *allowRisky, Now: e.now})
-	if err != nil {
-		return fmt.Errorf("account rotate: %w", userError(err))
-	}
-	printAudit(e, acct.Name, audit, *asJSON)
-	if audit.Refused {
-		return &exitError{code: 1, msg: "account rotate: the new key was not stored: " + joinLines(audit.Problems)}
-	}
-	if err := sameAccount(ctx, a, acct, client); err != nil {
+	kp, audit, nonces := nk.kp, nk.audit, nk.nonces
+	if err := sameAccount(ctx, a, acct, nk.client); err != nil {
 		return fmt.Errorf("account rotate: %w", err)
 	}
 	// The new key's nonces start from its own high-water mark.
@@ -520,11 +513,7 @@ func accountRemove(ctx context.Context, args []string, e *env) error {
 	if len(pos) != 1 {
 		return errors.New("account remove: name one account: cointally account remove NAME [--keep-data]")
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}

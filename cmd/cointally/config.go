@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -55,6 +56,16 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// openCommand resolves the configuration and opens the app for a command
+// whose flags are parsed; the caller must Close the app.
+func (cf *commonFlags) open(ctx context.Context, e *env) (*app, error) {
+	cfg, err := cf.resolve(e)
+	if err != nil {
+		return nil, err
+	}
+	return openApp(ctx, cfg, e)
 }
 
 func (cf *commonFlags) resolve(e *env) (*config, error) {

@@ -36,11 +36,7 @@ func runLedger(ctx context.Context, args []string, e *env) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}

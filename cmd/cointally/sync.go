@@ -66,11 +66,7 @@ func runSync(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -205,11 +201,7 @@ func runBalances(ctx context.Context, args []string, e *env) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -281,11 +273,7 @@ func runReconcile(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
+	a, err := cf.open(ctx, e)
 	if err != nil {
 		return err
 	}
