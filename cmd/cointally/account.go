@@ -18,7 +18,7 @@ import (
 
 func runAccount(ctx context.Context, args []string, e *env) error {
 	if len(args) == 0 {
-		return errors.New("account: want a subcommand: add, list, audit, rotate or remove (see cointally help)")
+		return errors.New("account: want a subcommand: add, list, audit, rotate, set or remove (see cointally help)")
 	}
 	switch args[0] {
 	case "add":
@@ -31,8 +31,10 @@ func runAccount(ctx context.Context, args []string, e *env) error {
 		return accountRotate(ctx, args[1:], e)
 	case "remove":
 		return accountRemove(ctx, args[1:], e)
+	case "set":
+		return accountSet(ctx, args[1:], e)
 	}
-	return fmt.Errorf("account: unknown subcommand %q (want add, list, audit, rotate or remove)", args[0])
+	return fmt.Errorf("account: unknown subcommand %q (want add, list, audit, rotate, set or remove)", args[0])
 }
 
 var accountNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$`)

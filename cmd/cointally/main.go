@@ -99,6 +99,7 @@ Commands:
   account list [--json]                       list accounts and key health
   account audit NAME [--json]                 re-run the key permission audit
   account rotate NAME                         replace an account's key pair (from stdin)
+  account set NAME [--sync-interval D] [--tier T]   change an account's schedule or tier
   account remove NAME [--keep-data]           remove an account
   sync [NAME...] [--json]                     import new history of the accounts, once
   balances [--json] [--by-wallet]             balances per asset from the imported ledgers

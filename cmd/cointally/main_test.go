@@ -800,3 +800,29 @@ func TestServeSyncsOnScheduleAndAnswersHealthz(t *testing.T) {
 		t.Fatalf("serve after cancel: %v", err)
 	}
 }
+
+func TestAccountSet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.mustRun(keyInput("alice-read-only-key-0001"), "account", "add", "kraken", "--name", "alice")
+	out := h.mustRun("", "account", "set", "alice", "--sync-interval", "6h", "--tier", "intermediate")
+	if !strings.Contains(out, "every 6h0m0s") || !strings.Contains(out, "intermediate") {
+		t.Fatalf("account set: %s", out)
+	}
+	if a := h.accounts()[0]; a.Tier != "intermediate" {
+		t.Errorf("tier = %q", a.Tier)
+	}
+	for _, args := range [][]string{
+		{"account", "set", "alice"},
+		{"account", "set", "alice", "--sync-interval", "5s"},
+		{"account", "set", "alice", "--tier", "fast"},
+		{"account", "set", "nobody", "--tier", "pro"},
+	} {
+		if _, _, code := h.run("", args...); code == 0 {
+			t.Errorf("%v: exit 0, want a refusal", args)
+		}
+	}
+	if out := h.mustRun("", "account", "set", "alice", "--sync-interval", "default"); !strings.Contains(out, "default schedule") {
+		t.Errorf("reset to default: %s", out)
+	}
+}
