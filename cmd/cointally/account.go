@@ -445,6 +445,9 @@ func accountRotate(ctx context.Context, args []string, e *env) error {
 	if *tier == "" {
 		*tier = acct.Tier
 	}
+	if *tier == "" {
+		*tier = "starter" // an account created by a file import has no key and so no tier
+	}
 	if _, err := kraken.ParseTier(*tier); err != nil {
 		return fmt.Errorf("account rotate: --tier: %w", err)
 	}

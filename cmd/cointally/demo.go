@@ -52,8 +52,20 @@ func demoScenario() *krakensim.Scenario {
 func runDemo(ctx context.Context, args []string, e *env) error {
 	fs, cf := newFlagSet("demo", e)
 	keep := fs.Bool("keep", false, "keep the temporary data directory")
+	serve := fs.String("serve", "auto", "serve the web UI after the demo until interrupted: yes, no, or auto (when run from a terminal)")
+	listen := fs.String("listen", "127.0.0.1:8080", "address of the web UI with --serve")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var serveUI bool
+	switch *serve {
+	case "yes", "true":
+		serveUI = true
+	case "no", "false":
+	case "auto":
+		serveUI = e.stdinIsTerminal()
+	default:
+		return errors.New("demo: --serve takes yes, no or auto")
 	}
 	dataDir := *cf.dataDir
 	if dataDir == "" {
@@ -129,6 +141,9 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 			return fmt.Errorf("demo: %s: %w", st.title, err)
 		}
 		fmt.Fprintln(e.stdout)
+	}
+	if serveUI {
+		return serveDemoUI(ctx, &de, *listen)
 	}
 	fmt.Fprintln(e.stdout, "Done. Try: cointally --help, or connect your own read-only key with cointally account add kraken --name NAME.")
 	if *keep {

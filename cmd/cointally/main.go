@@ -94,7 +94,8 @@ const usage = `cointally: a self-hosted crypto portfolio tracker and tax tool
 Usage: cointally <command> [flags]
 
 Commands:
-  demo                                        try cointally offline on an emulated Kraken account
+  demo [--serve yes|no|auto]                  try cointally offline on an emulated Kraken account
+                                              (auto: then serve the web UI when run from a terminal)
   account add kraken --name NAME [--tier T]   connect a Kraken account (keys from stdin)
   account list [--json]                       list accounts and key health
   account audit NAME [--json]                 re-run the key permission audit
@@ -102,15 +103,28 @@ Commands:
   account set NAME [--sync-interval D] [--tier T]   change an account's schedule or tier
   account remove NAME [--keep-data]           remove an account
   sync [NAME...] [--json]                     import new history of the accounts, once
+  import kraken-csv --account NAME FILE... [--skip-bad-rows] [--json]
+                                              import Kraken's ledgers/trades CSV exports (or their ZIP)
   balances [--json] [--by-wallet]             balances per asset from the imported ledgers
   reconcile [NAME...] [--json]                prove each account's history complete (exit 3 if not)
   ledger [--account NAME] [--json]            print the stored ledger entries
-  serve [--listen 127.0.0.1:8080]             sync on a schedule and serve HTTP (/healthz)
+  gains --year YYYY [--method M] [--currency CODE] [--json|--csv KIND] [--compare]
+                                              capital gains of a year (cointally gains -h for the CSV kinds)
+  income --year YYYY [--currency CODE] [--json|--csv]
+                                              income of a year: rewards, airdrops, bonuses
+  holdings [--currency CODE] [--json]         holdings with cost basis, value and unrealised gain
+  prices import FILE.csv                      import your own prices (time,base,quote,price)
+  serve [--listen 127.0.0.1:8080]             sync on a schedule and serve the web UI
+        [--tls-cert F --tls-key F] [--trust-proxy]
+  user add NAME [--admin]                     let someone log in to the web UI (password from stdin)
   doctor                                      check the data directory, vault and keys
   version                                     print the version
 
 Every command takes --data-dir DIR (default $COINTALLY_DATA_DIR, else
 ~/.local/share/cointally). COINTALLY_KRAKEN_URL overrides Kraken's address.
+Reports are in EUR unless --currency says otherwise; they fetch the prices
+they need from Kraken's public market data (about one request a second, cached)
+unless --offline.
 `
 
 func run(ctx context.Context, args []string, e *env) error {
@@ -133,6 +147,8 @@ func run(ctx context.Context, args []string, e *env) error {
 		return runLedger(ctx, args[1:], e)
 	case "sync":
 		return runSync(ctx, args[1:], e)
+	case "import":
+		return runImport(ctx, args[1:], e)
 	case "demo":
 		return runDemo(ctx, args[1:], e)
 	case "serve":
@@ -141,6 +157,16 @@ func run(ctx context.Context, args []string, e *env) error {
 		return runBalances(ctx, args[1:], e)
 	case "reconcile":
 		return runReconcile(ctx, args[1:], e)
+	case "user":
+		return runUser(ctx, args[1:], e)
+	case "gains":
+		return runGains(ctx, args[1:], e)
+	case "income":
+		return runIncome(ctx, args[1:], e)
+	case "holdings":
+		return runHoldings(ctx, args[1:], e)
+	case "prices":
+		return runPrices(ctx, args[1:], e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return fmt.Errorf("unknown command %q (see cointally help)", args[0])

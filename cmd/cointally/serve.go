@@ -13,12 +13,17 @@ import (
 )
 
 // runServe syncs every account on its schedule until interrupted, and
-// serves HTTP on --listen (loopback by default): /healthz now, the web UI
-// as it lands.
+// serves the web UI and /healthz on --listen (loopback by default). With
+// --tls-cert and --tls-key it serves HTTPS; behind a reverse proxy that
+// terminates TLS, --trust-proxy makes it believe X-Forwarded-Proto and
+// X-Forwarded-For (for Secure cookies and the login throttle).
 func runServe(ctx context.Context, args []string, e *env) error {
 	fs, cf := newFlagSet("serve", e)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on")
 	interval := fs.Duration("sync-interval", ingest.DefaultInterval, "default time between syncs of an account")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate file (PEM)")
+	tlsKey := fs.String("tls-key", "", "the private key file (PEM) of --tls-cert")
+	trustProxy := fs.Bool("trust-proxy", false, "trust X-Forwarded-Proto and X-Forwarded-For from a reverse proxy (set only when every request comes through one)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -31,17 +36,23 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ui, waitSyncs, err := a.newWebServer(ctx, webOptions{tls: *tlsCert != "", trustProxy: *trustProxy, syncInterval: *interval})
+	if err != nil {
+		return err
+	}
+	defer waitSyncs() // before the store closes
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok"))
 	})
+	mux.Handle("/", ui)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Every user's accounts are synced (the default account list).
 	sched := &ingest.Scheduler{
 		Syncer:   a.syncer(),
-		Accounts: func(ctx context.Context) ([]*cointally.Account, error) { return a.store.Accounts(ctx, a.user.ID) },
 		Interval: *interval,
 		Logger:   a.log,
 		OnSync: func(acct *cointally.Account, err error) {
@@ -52,12 +63,25 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- sched.Run(ctx) }()
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
 	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if *tlsCert != "" {
+			err = srv.ServeTLS(ln, *tlsCert, *tlsKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	}()
-	fmt.Fprintf(e.stdout, "cointally serving on http://%s (syncing every %s)\n", ln.Addr(), *interval)
+	fmt.Fprintf(e.stdout, "cointally serving on %s://%s (syncing every %s)\n", scheme, ln.Addr(), *interval)
+	if open, _ := anyLogin(ctx, a); !open {
+		fmt.Fprintln(e.stdout, "Nobody can log in yet: open /setup from this machine, or run: cointally user add NAME --admin")
+	}
 	var runErr error
 	select {
 	case <-ctx.Done():
@@ -71,4 +95,18 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("serve: %w", runErr)
 	}
 	return nil
+}
+
+// anyLogin reports whether some user has a password.
+func anyLogin(ctx context.Context, a *app) (bool, error) {
+	users, err := a.store.Users(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, u := range users {
+		if u.PasswordHash != "" {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -78,6 +78,24 @@ func runSync(ctx context.Context, args []string, e *env) error {
 	if len(accts) == 0 {
 		return errors.New("sync: no accounts yet; connect one with: cointally account add kraken --name NAME")
 	}
+	if len(names) == 0 {
+		// Accounts fed by file imports have no key to sync with; they are
+		// synced only when named (which then explains how to add a key).
+		keyed := accts[:0]
+		for _, acct := range accts {
+			if acct.Status == cointally.StatusNoKey {
+				if !*asJSON {
+					fmt.Fprintf(e.stderr, "%s: skipped: no API key (imported from files); add one with cointally account rotate %s\n", acct.Name, quoteName(acct.Name))
+				}
+				continue
+			}
+			keyed = append(keyed, acct)
+		}
+		accts = keyed
+		if len(accts) == 0 {
+			return errors.New("sync: no account has an API key; add one with cointally account rotate NAME")
+		}
+	}
 	var bar *progressBar
 	if !*asJSON {
 		bar = newProgressBar(e.stderr, e.stdinIsTerminal(), e.now)

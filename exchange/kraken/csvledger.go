@@ -1,11 +1,9 @@
 package kraken
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,26 +66,54 @@ type LedgerCSVOptions struct {
 	Comma rune
 }
 
-// CSVError reports a row or field that cannot be read, by its line (1 is
-// the header) and column name.
+// CSVError reports a row or field of a Kraken CSV export that cannot be
+// read, by its line (1 is the header) and column name.
 type CSVError struct {
+	// File names the file when the caller knows it (the readers take a
+	// stream and leave it empty; the message then names the export).
+	File   string
 	Line   int
 	Column string // header name; "" when the row as a whole is wrong
 	Value  string // the field's text, when there is one
 	Err    error
+	// Fatal is set when the file cannot be read past this point (its
+	// bytes could not be read: a damaged archive member, an I/O error);
+	// every later Read returns the same error. Otherwise reading may go on
+	// with the next row.
+	Fatal bool
+
+	export string // "ledgers" or "trades"
 }
 
 func (e *CSVError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ledgers CSV: line %d", e.Line)
+	switch {
+	case e.File != "":
+		b.WriteString(e.File)
+	case e.export != "":
+		b.WriteString(e.export + " CSV")
+	default:
+		b.WriteString("Kraken CSV")
+	}
+	fmt.Fprintf(&b, ": line %d", e.Line)
 	if e.Column != "" {
 		fmt.Fprintf(&b, ", column %q", e.Column)
 	}
 	if e.Value != "" {
-		fmt.Fprintf(&b, ", value %q", e.Value)
+		v := e.Value
+		if len(v) > 80 {
+			n := 80
+			for n > 0 && !utf8.RuneStart(v[n]) {
+				n--
+			}
+			v = v[:n] + "…"
+		}
+		fmt.Fprintf(&b, ", value %q", v)
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	}
 	return b.String()
 }
 
@@ -101,26 +127,41 @@ type ledgerColumns struct {
 // requiredLedgerColumns must be in every generation's header.
 var requiredLedgerColumns = []string{"txid", "refid", "time", "type", "asset", "amount", "fee", "balance"}
 
+const ledgerHeaderExample = `"txid","refid","time","type","subtype","aclass","asset","amount","fee","balance"`
+
 // LedgerCSVReader reads ledger entries from a Kraken ledgers CSV, one per
 // Read, streaming: memory does not grow with the file.
 //
-// Each entry has exact amounts, a UTC time (the CSV's "YYYY-MM-DD
-// HH:MM:SS" with an optional fraction), HasBalance set, Unknown set for
-// type/subtype pairs cointally does not know, and Raw holding the row as a
-// JSON object of header name to text. Numbers may be quoted or not. A
-// deposit's pending row (empty txid and balance, written before the
-// credited row) is skipped, so the deposit counts once; Skipped says how
-// many were.
+// Each entry has exact amounts, a UTC time (see the accepted forms below),
+// HasBalance set when the row has a balance, Unknown set for type/subtype pairs cointally does not
+// know, and Raw holding the row as a JSON object of header name to text.
+// Numbers may be quoted or not, and are plain decimals: a thousands
+// separator, a decimal comma or an exponent is an error that names the
+// line and column. A deposit's pending row (empty txid and balance,
+// written before the credited row with the same refid) is skipped, so the
+// deposit counts once; Skipped says how many were, Uncredited how many of
+// them no credited row followed (the deposit was still pending when the
+// file was made).
+//
+// Times: Kraken writes "YYYY-MM-DD HH:MM:SS" in UTC, and its trades
+// exports add a fraction. Also accepted, as unambiguous: a fraction of up
+// to nine digits, "T" for the space, and a zone suffix "Z", "+HH:MM" or
+// "+HHMM" (converted to UTC). Refused, with a message that the file was
+// probably re-saved by a spreadsheet program and should be downloaded
+// again: every day/month form ("30/06/2024 14:03", "6/30/24 2:03 PM",
+// "30.06.2024"), times without seconds, and spreadsheet serial numbers;
+// a day/month form may be read either way round, and a missing second
+// would make every entry differ from the API's.
 type LedgerCSVReader struct {
-	cr      *csv.Reader
+	rows    *csvRows
 	opts    LedgerCSVOptions
 	gen     LedgerCSVGeneration
-	header  []string
 	col     ledgerColumns
-	line    int
 	skipped int
-	rows    int
-	raw     []byte
+	entries int
+	// pending holds the refids of pending rows that no credited row has
+	// followed yet.
+	pending map[string]int
 }
 
 // NewLedgerCSVReader reads the header of a ledgers CSV from r and returns a
@@ -135,46 +176,12 @@ func NewLedgerCSVReaderOptions(r io.Reader, opts LedgerCSVOptions) (*LedgerCSVRe
 	if opts.Source == "" {
 		opts.Source = cointally.SourceCSV
 	}
-	cr := csv.NewReader(r)
-	if opts.Comma != 0 {
-		cr.Comma = opts.Comma
-	}
-	cr.ReuseRecord = true
-	lr := &LedgerCSVReader{cr: cr, opts: opts}
-	head, err := cr.Read()
+	rows, err := newCSVRows(r, opts.Comma, "ledgers", requiredLedgerColumns, ledgerHeaderExample)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &CSVError{Line: 1, Err: errors.New("the file is empty; want a header line such as " +
-				`"txid","refid","time","type","subtype","aclass","asset","amount","fee","balance"`)}
-		}
-		return nil, csvReadError(err, nil)
+		return nil, err
 	}
-	lr.header = make([]string, len(head))
-	pos := map[string]int{}
-	for i, h := range head {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		lr.header[i] = h
-		if _, dup := pos[h]; dup && h != "" {
-			return nil, &CSVError{Line: 1, Column: h, Err: errors.New("the header names this column twice")}
-		}
-		pos[h] = i
-	}
-	var missing []string
-	for _, name := range requiredLedgerColumns {
-		if _, ok := pos[name]; !ok {
-			missing = append(missing, strconv.Quote(name))
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &CSVError{Line: 1, Err: fmt.Errorf("this is not a Kraken ledgers export: the header lacks %s (it has %s)",
-			strings.Join(missing, ", "), strings.Join(lr.header, ","))}
-	}
-	at := func(name string) int {
-		if i, ok := pos[name]; ok {
-			return i
-		}
-		return -1
-	}
+	lr := &LedgerCSVReader{rows: rows, opts: opts}
+	at := rows.col
 	lr.col = ledgerColumns{
 		txid: at("txid"), refid: at("refid"), time: at("time"), typ: at("type"), subtype: at("subtype"),
 		aclass: at("aclass"), subclass: at("subclass"), asset: at("asset"), wallet: at("wallet"),
@@ -190,8 +197,6 @@ func NewLedgerCSVReaderOptions(r io.Reader, opts LedgerCSVOptions) (*LedgerCSVRe
 	default:
 		lr.gen = LedgerCSVGenA
 	}
-	cr.FieldsPerRecord = len(head)
-	lr.line = 1
 	return lr, nil
 }
 
@@ -199,58 +204,73 @@ func NewLedgerCSVReaderOptions(r io.Reader, opts LedgerCSVOptions) (*LedgerCSVRe
 func (lr *LedgerCSVReader) Generation() LedgerCSVGeneration { return lr.gen }
 
 // Header returns the file's column names (lower case, trimmed).
-func (lr *LedgerCSVReader) Header() []string { return append([]string(nil), lr.header...) }
+func (lr *LedgerCSVReader) Header() []string { return append([]string(nil), lr.rows.header...) }
 
 // Line returns the line number of the row last read (1 after the header).
-func (lr *LedgerCSVReader) Line() int { return lr.line }
+func (lr *LedgerCSVReader) Line() int { return lr.rows.line }
 
 // Skipped returns how many pending rows (empty txid and balance) were
 // skipped so far.
 func (lr *LedgerCSVReader) Skipped() int { return lr.skipped }
 
+// Uncredited returns how many of the skipped pending rows no credited row
+// (same refid) has followed so far: at the end of the file, the deposits
+// that were still pending when the export was made. They are not entries
+// yet; a later export or sync brings their credited rows.
+func (lr *LedgerCSVReader) Uncredited() int {
+	n := 0
+	for _, k := range lr.pending {
+		n += k
+	}
+	return n
+}
+
 // Rows returns how many entries Read returned so far.
-func (lr *LedgerCSVReader) Rows() int { return lr.rows }
+func (lr *LedgerCSVReader) Rows() int { return lr.entries }
 
 // Read returns the next entry. At the end of the file it returns io.EOF; a
 // row that cannot be read gives a *CSVError naming the line and column,
-// after which reading may continue with the next row.
+// after which reading may continue with the next row (unless the error's
+// Fatal is set).
 func (lr *LedgerCSVReader) Read() (cointally.Entry, error) {
 	for {
-		rec, err := lr.cr.Read()
+		rec, err := lr.rows.next()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return cointally.Entry{}, io.EOF
-			}
-			if line, _ := lr.cr.FieldPos(0); line > 0 {
-				lr.line = line
-			}
-			return cointally.Entry{}, csvReadError(err, lr.header)
+			return cointally.Entry{}, err
 		}
-		lr.line, _ = lr.cr.FieldPos(0)
 		c := &lr.col
 		txid, balance := rec[c.txid], rec[c.balance]
 		if txid == "" {
-			if balance == "" {
-				lr.skipped++ // a deposit's pending row; the credited row follows
+			if strings.TrimSpace(balance) == "" {
+				// A deposit's pending row; the credited row follows.
+				lr.skipped++
+				if lr.pending == nil {
+					lr.pending = map[string]int{}
+				}
+				lr.pending[rec[c.refid]]++
 				continue
 			}
-			return cointally.Entry{}, lr.fieldErr("txid", "", errors.New("a row with a balance must have a ledger ID"))
+			return cointally.Entry{}, lr.rows.fieldErr("txid", "", errors.New("a row with a balance must have a ledger ID"))
 		}
 		e, err := lr.entry(rec)
 		if err != nil {
 			return cointally.Entry{}, err
 		}
-		lr.rows++
+		if n, ok := lr.pending[e.RefID]; ok {
+			if n <= 1 {
+				delete(lr.pending, e.RefID)
+			} else {
+				lr.pending[e.RefID] = n - 1
+			}
+		}
+		lr.entries++
 		return e, nil
 	}
 }
 
-func (lr *LedgerCSVReader) fieldErr(column, value string, err error) *CSVError {
-	return &CSVError{Line: lr.line, Column: column, Value: value, Err: err}
-}
-
 func (lr *LedgerCSVReader) entry(rec []string) (cointally.Entry, error) {
 	c := &lr.col
+	t := lr.rows
 	get := func(i int) string {
 		if i < 0 {
 			return ""
@@ -267,55 +287,46 @@ func (lr *LedgerCSVReader) entry(rec []string) (cointally.Entry, error) {
 		Wallet:  get(c.wallet),
 		Source:  lr.opts.Source,
 	}
+	for _, f := range [...]struct{ name, v string }{
+		{"txid", e.ID}, {"refid", e.RefID}, {"type", e.Type}, {"subtype", e.Subtype},
+		{"aclass", e.Aclass}, {"asset", e.Asset}, {"wallet", e.Wallet},
+	} {
+		if err := t.text(f.name, f.v); err != nil {
+			return e, err
+		}
+	}
 	if e.RefID == "" {
-		return e, lr.fieldErr("refid", "", errors.New("empty"))
+		return e, t.fieldErr("refid", "", errors.New("empty"))
 	}
 	if e.Type == "" {
-		return e, lr.fieldErr("type", "", errors.New("empty"))
+		return e, t.fieldErr("type", "", errors.New("empty"))
 	}
 	if e.Asset == "" {
-		return e, lr.fieldErr("asset", "", errors.New("empty"))
+		return e, t.fieldErr("asset", "", errors.New("empty"))
 	}
 	if !lr.opts.KeepAssetCodes {
 		e.Asset = APIAssetID(e.Asset)
 	}
-	t, err := parseCSVTime(rec[c.time])
+	tm, err := parseCSVTime(rec[c.time])
 	if err != nil {
-		return e, lr.fieldErr("time", rec[c.time], err)
+		return e, t.fieldErr("time", rec[c.time], err)
 	}
-	e.Time = t
+	e.Time = tm
 	if e.Amount, err = parseCSVAmount(rec[c.amount]); err != nil {
-		return e, lr.fieldErr("amount", rec[c.amount], err)
+		return e, t.fieldErr("amount", rec[c.amount], err)
 	}
 	if e.Fee, err = parseCSVAmount(rec[c.fee]); err != nil {
-		return e, lr.fieldErr("fee", rec[c.fee], err)
+		return e, t.fieldErr("fee", rec[c.fee], err)
 	}
-	if s := rec[c.balance]; s != "" {
+	if s := strings.TrimSpace(rec[c.balance]); s != "" {
 		if e.Balance, err = parseCSVAmount(s); err != nil {
-			return e, lr.fieldErr("balance", s, err)
+			return e, t.fieldErr("balance", rec[c.balance], err)
 		}
 		e.HasBalance = true
 	}
 	e.Unknown = !KnownLedgerType(e.Type, e.Subtype)
-	e.Raw = lr.rawJSON(rec)
+	e.Raw = t.rawJSON(rec)
 	return e, nil
-}
-
-// rawJSON returns the row as a JSON object of header name to text.
-func (lr *LedgerCSVReader) rawJSON(rec []string) []byte {
-	b := lr.raw[:0]
-	b = append(b, '{')
-	for i, v := range rec {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, lr.header[i])
-		b = append(b, ':')
-		b = appendJSONString(b, v)
-	}
-	b = append(b, '}')
-	lr.raw = b
-	return append([]byte(nil), b...)
 }
 
 // appendJSONString appends s as a JSON string.
@@ -355,50 +366,61 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// csvReadError turns an encoding/csv error into a *CSVError.
-func csvReadError(err error, header []string) error {
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		return &CSVError{Err: err}
-	}
-	ce := &CSVError{Line: pe.StartLine, Err: pe.Err}
-	if pe.Line > 0 {
-		ce.Line = pe.Line
-	}
-	if errors.Is(pe.Err, csv.ErrFieldCount) {
-		ce.Err = fmt.Errorf("the row has a different number of fields than the header (%d)", len(header))
-	} else if pe.Column > 0 && header != nil {
-		// pe.Column is a 1-based byte column; name the field instead when
-		// the error is a quoting problem in a known field.
-		ce.Err = fmt.Errorf("%w (at character %d of the line)", pe.Err, pe.Column)
-	}
-	return ce
-}
-
-// parseCSVAmount reads a plain decimal, as money.Parse does.
+// parseCSVAmount reads a plain decimal, as money.Parse does, and says
+// what is wrong with the forms a spreadsheet program writes.
 func parseCSVAmount(s string) (money.Amount, error) {
-	a, err := money.Parse(strings.TrimSpace(s))
-	if err != nil {
-		var pe *money.ParseError
-		if errors.As(err, &pe) {
-			return a, errors.New(pe.Reason)
-		}
-		return a, err
+	s = strings.TrimSpace(s)
+	a, err := money.Parse(s)
+	if err == nil {
+		return a, nil
 	}
-	return a, nil
+	switch {
+	case thousandsSeparated(s):
+		return a, errors.New("the number is written with a thousands separator; Kraken writes plain numbers such as 1234.56: " + resavedHint)
+	case strings.Contains(s, ","):
+		return a, errors.New("the number is written with a decimal comma; Kraken writes a decimal point: " + resavedHint)
+	}
+	var pe *money.ParseError
+	if errors.As(err, &pe) {
+		return a, errors.New(pe.Reason)
+	}
+	return a, err
 }
 
-// parseCSVTime reads Kraken's CSV time, "YYYY-MM-DD HH:MM:SS" with an
-// optional fraction of up to nine digits, in UTC.
-func parseCSVTime(s string) (time.Time, error) {
-	bad := func() (time.Time, error) {
-		return time.Time{}, errors.New("not a time in Kraken's format YYYY-MM-DD HH:MM:SS (UTC); " +
-			"if the file was opened and saved in a spreadsheet program, it may have rewritten the dates: export it from Kraken again")
+// thousandsSeparated reports whether s is a number with comma thousands
+// separators, such as "1,234.56" or "-12,345,678".
+func thousandsSeparated(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, dotted := strings.Cut(s, ".")
+	if dotted && !isDigits(frac) {
+		return false
 	}
-	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
-		return bad()
+	groups := strings.Split(whole, ",")
+	if len(groups) < 2 || len(groups[0]) == 0 || len(groups[0]) > 3 || !isDigits(groups[0]) {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 || !isDigits(g) {
+			return false
+		}
+	}
+	return true
+}
+
+// parseCSVTime reads a time of a Kraken CSV export (see LedgerCSVReader
+// for the forms accepted and refused) as UTC.
+func parseCSVTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, errors.New("empty; want a time such as 2024-06-30 14:03:00")
+	}
+	bad := func() (time.Time, error) {
+		return time.Time{}, errors.New("not a time in Kraken's format YYYY-MM-DD HH:MM:SS (UTC): " + resavedHint)
 	}
 	num := func(i, n int) (int, bool) {
+		if i+n > len(s) {
+			return 0, false
+		}
 		v := 0
 		for k := i; k < i+n; k++ {
 			d := s[k]
@@ -409,6 +431,15 @@ func parseCSVTime(s string) (time.Time, error) {
 		}
 		return v, true
 	}
+	if len(s) < 16 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' {
+		return bad()
+	}
+	if len(s) == 16 || s[16] != ':' {
+		if _, ok := num(14, 2); ok && (len(s) == 16 || s[16] == ' ' || s[16] == 'Z' || s[16] == '+' || s[16] == '-') {
+			return time.Time{}, errors.New("the time has no seconds; Kraken writes YYYY-MM-DD HH:MM:SS (UTC): " + resavedHint)
+		}
+		return bad()
+	}
 	y, ok1 := num(0, 4)
 	mo, ok2 := num(5, 2)
 	d, ok3 := num(8, 2)
@@ -418,28 +449,54 @@ func parseCSVTime(s string) (time.Time, error) {
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 {
 		return bad()
 	}
+	rest := s[19:]
 	ns := 0
-	if rest := s[19:]; rest != "" {
-		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
+	if rest != "" && rest[0] == '.' {
+		k := 1
+		for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
+			k++
+		}
+		digits := rest[1:k]
+		if len(digits) == 0 || len(digits) > 9 {
 			return bad()
 		}
-		for k := 1; k < len(rest); k++ {
-			c := rest[k]
-			if c < '0' || c > '9' {
-				return bad()
-			}
-			ns = ns*10 + int(c-'0')
-		}
-		for k := len(rest) - 1; k < 9; k++ {
+		for i := 0; i < 9; i++ {
 			ns *= 10
+			if i < len(digits) {
+				ns += int(digits[i] - '0')
+			}
 		}
+		rest = rest[k:]
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 {
+	offset := 0
+	switch {
+	case rest == "":
+	case rest == "Z":
+	case rest[0] == '+' || rest[0] == '-':
+		z := strings.Replace(rest[1:], ":", "", 1)
+		if len(z) != 4 || !isDigits(z) {
+			return bad()
+		}
+		oh, om := int(z[0]-'0')*10+int(z[1]-'0'), int(z[2]-'0')*10+int(z[3]-'0')
+		if oh > 14 || om > 59 {
+			return bad()
+		}
+		offset = (oh*60 + om) * 60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return bad()
+	}
+	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, errors.New("not a valid date and time")
+	}
+	if y < 1990 || y > 2999 {
+		return time.Time{}, fmt.Errorf("the year %d is not one a Kraken export can hold", y)
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
 	if t.Day() != d {
 		return time.Time{}, errors.New("not a valid date (no such day in that month)")
 	}
-	return t, nil
+	return t.Add(-time.Duration(offset) * time.Second), nil
 }
