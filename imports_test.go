@@ -24,8 +24,9 @@ var importRules = []struct {
 	{pkg: "sqlstore", forbidden: []string{"exchange", "ingest", "web", "cmd", "vault"}},
 	{pkg: "costbasis", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "price", "cmd", "std:net/http", "std:database/sql", "std:os"}},
 	{pkg: "price", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "cmd"}},
+	{pkg: "report", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "cmd", "std:net/http", "std:database/sql"}},
 	{pkg: "ingest", forbidden: []string{"sqlstore", "exchange", "web", "cmd"}},
-	{pkg: "web", forbidden: []string{"sqlstore", "exchange", "cmd"}},
+	{pkg: "web", forbidden: []string{"sqlstore", "exchange", "ingest", "price", "report", "cmd"}},
 }
 
 func TestImportRules(t *testing.T) {

@@ -19,9 +19,11 @@
 //
 // The wire layer knows only Kraken. A thin layer maps it to cointally's
 // types: adapter.go implements cointally.Exchange for the sync engine,
-// csvledger.go reads Kraken's ledgers CSV exports (every header
-// generation), assetcodes.go maps asset codes (XXBT, BTC, DOT.S) and
-// ledgertypes.go knows which ledger types and subtypes exist.
+// csvledger.go, csvtrades.go and csvfile.go read Kraken's CSV exports
+// (every ledgers header generation, both trades headers, the ZIP Kraken
+// delivers), assetcodes.go maps asset codes (XXBT, BTC, DOT.S),
+// ledgertypes.go knows which ledger types and subtypes exist, and
+// classify.go turns refid groups into cointally events.
 //
 // # Authentication
 //
