@@ -239,7 +239,6 @@ type request struct {
 	user    *cointally.User    // nil when nobody is logged in
 	session *cointally.Session // nil when nobody is logged in
 	csrf    string             // the token forms must carry
-	flash   string             // unused for now
 }
 
 func reqOf(r *http.Request) *request {
