@@ -352,6 +352,8 @@ type Store interface {
 	FundingStore
 	BalanceStore
 	SyncRunStore
+	PriceStore
+	SessionStore
 	// Close releases the store's resources. Calls made after Close fail.
 	Close() error
 }

@@ -65,11 +65,8 @@ func (k *krakenMarket) Trades(ctx context.Context, pair string, since time.Time)
 // krakenCandleWindow is how many daily candles Kraken's OHLC returns.
 const krakenCandleWindow = 720
 
-// priceStore returns the store's price cache, if it has one.
-func (a *app) priceStore() cointally.PriceStore {
-	ps, _ := a.store.(cointally.PriceStore)
-	return ps
-}
+// priceStore returns the store's price cache.
+func (a *app) priceStore() cointally.PriceStore { return a.store }
 
 // prices builds the price chain: the user's prices first (they override
 // market data for their day), then Kraken's market data through the cache

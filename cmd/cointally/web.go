@@ -31,10 +31,7 @@ type webOptions struct {
 // live as long as ctx. wait returns once those syncs have stopped after ctx
 // is canceled; call it before closing the store.
 func (a *app) newWebServer(ctx context.Context, o webOptions) (srv *web.Server, wait func(), err error) {
-	sessions, ok := a.store.(cointally.SessionStore)
-	if !ok {
-		return nil, nil, errors.New("serve: the store cannot keep web sessions")
-	}
+	sessions := a.store
 	ws := &webSyncer{a: a, s: a.syncer(), ctx: ctx, running: map[int64]*web.ProgressView{}}
 	srv, err = web.New(web.Config{
 		Store:        a.store,
