@@ -95,10 +95,12 @@ type Break struct {
 // fields a balance chain reads, which a store can stream several times
 // faster than whole entries (the raw record is most of a row).
 type ChainEntries interface {
-	// ChainEntries calls fn for each of the account's entries in
-	// ascending order of (time, ID), as LedgerStore.Entries does, with
-	// only ID, Time, Asset, Wallet, Amount, Fee, Balance and HasBalance
-	// set. Errors as for LedgerStore.Entries.
+	// ChainEntries calls fn for each of the account's entries, with only
+	// ID, Time, Asset, Wallet, Amount, Fee, Balance and HasBalance set.
+	// Each asset's entries come in ascending order of (time, ID); entries
+	// of different assets may interleave (chains are per asset, so a store
+	// may read assets in parallel). fn is never called concurrently.
+	// Errors as for LedgerStore.Entries.
 	ChainEntries(ctx context.Context, accountID int64, fn func(*cointally.Entry) error) error
 }
 
