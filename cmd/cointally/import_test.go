@@ -570,3 +570,37 @@ func TestSyncSkipsKeylessAccounts(t *testing.T) {
 		t.Errorf("sync files: exit %d, %q", code, out)
 	}
 }
+
+// The tax reports work on a store filled by the CSV import alone, with
+// the same totals as on a store filled by a sync of the same account.
+func TestReportsOnCSVImportedStore(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	file := h.ledgersCSV(t.TempDir(), "bob", "bob.csv", krakensim.LedgerCSVOptions{Gen: krakensim.LedgerCSVGenD})
+	h.mustRun("", "import", "kraken-csv", "--account", "files", file)
+	h.mustRun(keyInput("bob-read-only-key-0007"), "account", "add", "kraken", "--name", "api", "--tier", "100:100")
+	h.mustRun("", "sync", "api")
+	totals := func(account string) map[string]any {
+		var g map[string]any
+		out := h.mustRun("", "gains", "--year", "2024", "--json", "--account", account, "--request-interval", "0")
+		if err := json.Unmarshal([]byte(out), &g); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return g
+	}
+	fromCSV, fromAPI := totals("files"), totals("api")
+	if fromCSV["year"] == nil || fromCSV["proceeds"] == nil {
+		t.Fatalf("gains from the CSV store: %v", fromCSV)
+	}
+	for _, f := range []string{"proceeds", "cost", "gain"} {
+		if fromCSV[f] != fromAPI[f] {
+			t.Errorf("%s: CSV store %v, API store %v", f, fromCSV[f], fromAPI[f])
+		}
+	}
+	if d, _ := fromCSV["disposals"].([]any); len(d) == 0 {
+		t.Errorf("no disposals in 2024 from the CSV store: %v", fromCSV)
+	}
+	for _, cmd := range [][]string{{"income", "--year", "2024", "--json"}, {"holdings", "--json"}} {
+		h.mustRun("", append(cmd, "--account", "files", "--request-interval", "0")...)
+	}
+}
