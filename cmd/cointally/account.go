@@ -375,18 +375,11 @@ func accountAudit(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("account audit: name one account: cointally account audit NAME")
-	}
-	a, err := cf.open(ctx, e)
+	a, acct, err := cf.openAccount(ctx, e, "account audit", "cointally account audit NAME", pos)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	acct, err := a.store.Account(ctx, a.user.ID, pos[0])
-	if err != nil {
-		return fmt.Errorf("account audit: %w", err)
-	}
 	if acct.Status == cointally.StatusNoKey {
 		return fmt.Errorf("account audit: %q has no API key (it was created by a file import); add one with cointally account rotate %s", acct.Name, quoteName(acct.Name))
 	}
@@ -430,18 +423,11 @@ func accountRotate(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("account rotate: name one account: cointally account rotate NAME (the new key pair on stdin)")
-	}
-	a, err := cf.open(ctx, e)
+	a, acct, err := cf.openAccount(ctx, e, "account rotate", "cointally account rotate NAME (the new key pair on stdin)", pos)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	acct, err := a.store.Account(ctx, a.user.ID, pos[0])
-	if err != nil {
-		return fmt.Errorf("account rotate: %w", err)
-	}
 	if *tier == "" {
 		*tier = acct.Tier
 	}
@@ -515,18 +501,11 @@ func accountRemove(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("account remove: name one account: cointally account remove NAME [--keep-data]")
-	}
-	a, err := cf.open(ctx, e)
+	a, acct, err := cf.openAccount(ctx, e, "account remove", "cointally account remove NAME [--keep-data]", pos)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	acct, err := a.store.Account(ctx, a.user.ID, pos[0])
-	if err != nil {
-		return fmt.Errorf("account remove: %w", err)
-	}
 	if err := a.store.DeleteAccount(ctx, acct.ID, *keep); err != nil {
 		return fmt.Errorf("account remove: %w", err)
 	}

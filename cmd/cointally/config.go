@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/cointally/cointally"
 	"io"
 	"os"
 	"path/filepath"
@@ -66,6 +67,26 @@ func (cf *commonFlags) open(ctx context.Context, e *env) (*app, error) {
 		return nil, err
 	}
 	return openApp(ctx, cfg, e)
+}
+
+// openAccount is open for commands that act on one named account: it
+// checks that exactly one name was given (else the usage line is the
+// error), opens the app and loads the account. The caller must Close the
+// app.
+func (cf *commonFlags) openAccount(ctx context.Context, e *env, op, usageLine string, pos []string) (*app, *cointally.Account, error) {
+	if len(pos) != 1 {
+		return nil, nil, fmt.Errorf("%s: name one account: %s", op, usageLine)
+	}
+	a, err := cf.open(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct, err := a.store.Account(ctx, a.user.ID, pos[0])
+	if err != nil {
+		a.Close()
+		return nil, nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return a, acct, nil
 }
 
 func (cf *commonFlags) resolve(e *env) (*config, error) {
