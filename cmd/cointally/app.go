@@ -80,7 +80,7 @@ func (a *app) openVault() (*vault.Vault, error) {
 			return nil, errors.New("the passphrase in COINTALLY_PASSPHRASE does not open the key vault")
 		}
 		if errors.Is(err, vault.ErrWrongMode) {
-			return nil, errors.New("the key vault uses a key file, not a passphrase: unset COINTALLY_PASSPHRASE (or run cointally vault passphrase to switch)")
+			return nil, errors.New("the key vault uses a key file, not a passphrase: unset COINTALLY_PASSPHRASE (or switch with cointally vault passphrase, without it set)")
 		}
 		return nil, fmt.Errorf("opening the key vault: %w", err)
 	}

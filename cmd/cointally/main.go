@@ -117,6 +117,7 @@ Commands:
   serve [--listen 127.0.0.1:8080]             sync on a schedule and serve the web UI
         [--tls-cert F --tls-key F] [--trust-proxy]
   user add NAME [--admin]                     let someone log in to the web UI (password from stdin)
+  vault passphrase | vault keyfile            protect the key vault with a (new) passphrase or a key file
   doctor                                      check the data directory, vault and keys
   version                                     print the version
 
@@ -159,6 +160,8 @@ func run(ctx context.Context, args []string, e *env) error {
 		return runReconcile(ctx, args[1:], e)
 	case "user":
 		return runUser(ctx, args[1:], e)
+	case "vault":
+		return runVault(ctx, args[1:], e)
 	case "gains":
 		return runGains(ctx, args[1:], e)
 	case "income":

@@ -826,3 +826,30 @@ func TestAccountSet(t *testing.T) {
 		t.Errorf("reset to default: %s", out)
 	}
 }
+
+// Switching the vault to a passphrase and changing it re-wraps the key:
+// the stored key keeps working without being entered again.
+func TestVaultPassphraseChange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.mustRun(keyInput("alice-read-only-key-0001"), "account", "add", "kraken", "--name", "alice")
+	if _, errOut, code := h.run("short\n", "vault", "passphrase"); code == 0 || !strings.Contains(errOut, "too short") {
+		t.Errorf("short passphrase: exit %d, %q", code, errOut)
+	}
+	h.mustRun("first passphrase 1\n", "vault", "passphrase")
+	if _, errOut, code := h.run("", "account", "audit", "alice"); code == 0 || !strings.Contains(errOut, "COINTALLY_PASSPHRASE") {
+		t.Errorf("audit without the passphrase: exit %d, %q", code, errOut)
+	}
+	h.vars["COINTALLY_PASSPHRASE"] = "first passphrase 1"
+	h.mustRun("", "account", "audit", "alice")
+	h.mustRun("second passphrase 2\n", "vault", "passphrase")
+	if _, _, code := h.run("", "account", "audit", "alice"); code == 0 {
+		t.Error("the old passphrase still opens the vault")
+	}
+	h.vars["COINTALLY_PASSPHRASE"] = "second passphrase 2"
+	h.mustRun("", "account", "audit", "alice")
+	h.mustRun("", "vault", "keyfile")
+	delete(h.vars, "COINTALLY_PASSPHRASE")
+	h.mustRun("", "account", "audit", "alice")
+	h.assertNoSecretLeak("first passphrase 1", "second passphrase 2")
+}
