@@ -145,20 +145,8 @@ type LedgersPage struct {
 	HasCount bool
 }
 
-func (p *LedgersPage) decodeResult(endpoint string, raw []byte) error {
-	v, err := pick(raw, "ledger", "count")
-	if err != nil {
-		return &DecodeError{Endpoint: endpoint, Err: err}
-	}
-	if v[0] == nil {
-		return &DecodeError{Endpoint: endpoint, Field: "ledger", Err: errMissing}
-	}
-	entries, err := decodeLedgerMap(endpoint, v[0])
-	if err != nil {
-		return err
-	}
-	p.Entries = entries
-	p.Count, p.HasCount, err = decodeCount(endpoint, v[1])
+func (p *LedgersPage) decodeResult(endpoint string, raw []byte) (err error) {
+	p.Entries, p.Count, p.HasCount, err = decodePage(endpoint, raw, "ledger", decodeLedgerMap)
 	return err
 }
 
@@ -223,25 +211,8 @@ func (c *Client) Ledgers(ctx context.Context, opts *LedgersOptions) (*LedgersPag
 	return &p, nil
 }
 
-// ledgerList is the result of QueryLedgers.
-type ledgerList []LedgerEntry
-
-func (l *ledgerList) decodeResult(endpoint string, raw []byte) error {
-	entries, err := decodeLedgerMap(endpoint, raw)
-	*l = entries
-	return err
-}
-
 // QueryLedgers returns the ledger entries with the given IDs (at most 20
 // per call, as Kraken allows), newest first.
 func (c *Client) QueryLedgers(ctx context.Context, ids ...string) ([]LedgerEntry, error) {
-	if len(ids) == 0 || len(ids) > 20 {
-		return nil, errors.New("kraken: QueryLedgers: want 1 to 20 ledger IDs, got " + strconv.Itoa(len(ids)))
-	}
-	v := url.Values{"id": {strings.Join(ids, ",")}}
-	var l ledgerList
-	if err := c.do(ctx, "POST", "/0/private/QueryLedgers", v, &l); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return queryByID(ctx, c, "QueryLedgers", "id", "ledger", 20, ids, false, decodeLedgerMap)
 }

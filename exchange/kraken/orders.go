@@ -229,20 +229,8 @@ type ClosedOrdersPage struct {
 	HasCount bool
 }
 
-func (p *ClosedOrdersPage) decodeResult(endpoint string, raw []byte) error {
-	v, err := pick(raw, "closed", "count")
-	if err != nil {
-		return &DecodeError{Endpoint: endpoint, Err: err}
-	}
-	if v[0] == nil {
-		return &DecodeError{Endpoint: endpoint, Field: "closed", Err: errMissing}
-	}
-	orders, err := decodeOrderMap(endpoint, v[0])
-	if err != nil {
-		return err
-	}
-	p.Orders = orders
-	p.Count, p.HasCount, err = decodeCount(endpoint, v[1])
+func (p *ClosedOrdersPage) decodeResult(endpoint string, raw []byte) (err error) {
+	p.Orders, p.Count, p.HasCount, err = decodePage(endpoint, raw, "closed", decodeOrderMap)
 	return err
 }
 
@@ -299,29 +287,10 @@ func (c *Client) ClosedOrders(ctx context.Context, opts *ClosedOrdersOptions) (*
 	return &p, nil
 }
 
-type orderList []Order
-
-func (l *orderList) decodeResult(endpoint string, raw []byte) error {
-	o, err := decodeOrderMap(endpoint, raw)
-	*l = o
-	return err
-}
-
 // QueryOrders returns the orders with the given IDs (at most 50), newest
 // first. With trades set, each order lists its trade IDs.
 func (c *Client) QueryOrders(ctx context.Context, trades bool, txids ...string) ([]Order, error) {
-	if len(txids) == 0 || len(txids) > 50 {
-		return nil, errors.New("kraken: QueryOrders: want 1 to 50 order IDs, got " + strconv.Itoa(len(txids)))
-	}
-	v := url.Values{"txid": {strings.Join(txids, ",")}}
-	if trades {
-		v.Set("trades", "true")
-	}
-	var l orderList
-	if err := c.do(ctx, "POST", "/0/private/QueryOrders", v, &l); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return queryByID(ctx, c, "QueryOrders", "txid", "order", 50, txids, trades, decodeOrderMap)
 }
 
 // OrderRequest describes an order for AddOrder. cointally only ever sends

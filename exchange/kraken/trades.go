@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/cointally/cointally/money"
 )
@@ -139,20 +137,8 @@ type TradesPage struct {
 	HasCount bool
 }
 
-func (p *TradesPage) decodeResult(endpoint string, raw []byte) error {
-	v, err := pick(raw, "trades", "count")
-	if err != nil {
-		return &DecodeError{Endpoint: endpoint, Err: err}
-	}
-	if v[0] == nil {
-		return &DecodeError{Endpoint: endpoint, Field: "trades", Err: errMissing}
-	}
-	trades, err := decodeTradeMap(endpoint, v[0])
-	if err != nil {
-		return err
-	}
-	p.Trades = trades
-	p.Count, p.HasCount, err = decodeCount(endpoint, v[1])
+func (p *TradesPage) decodeResult(endpoint string, raw []byte) (err error) {
+	p.Trades, p.Count, p.HasCount, err = decodePage(endpoint, raw, "trades", decodeTradeMap)
 	return err
 }
 
@@ -207,27 +193,8 @@ func (c *Client) TradesHistory(ctx context.Context, opts *TradesHistoryOptions) 
 	return &p, nil
 }
 
-type tradeList []Trade
-
-func (l *tradeList) decodeResult(endpoint string, raw []byte) error {
-	t, err := decodeTradeMap(endpoint, raw)
-	*l = t
-	return err
-}
-
 // QueryTrades returns the trades with the given IDs (at most 20 per call),
 // newest first. With trades set, position trades list related trades.
 func (c *Client) QueryTrades(ctx context.Context, trades bool, txids ...string) ([]Trade, error) {
-	if len(txids) == 0 || len(txids) > 20 {
-		return nil, errors.New("kraken: QueryTrades: want 1 to 20 trade IDs, got " + strconv.Itoa(len(txids)))
-	}
-	v := url.Values{"txid": {strings.Join(txids, ",")}}
-	if trades {
-		v.Set("trades", "true")
-	}
-	var l tradeList
-	if err := c.do(ctx, "POST", "/0/private/QueryTrades", v, &l); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return queryByID(ctx, c, "QueryTrades", "txid", "trade", 20, txids, trades, decodeTradeMap)
 }
