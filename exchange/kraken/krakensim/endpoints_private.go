@@ -238,19 +238,25 @@ func (c *call) queryLedgers() ([]byte, error) {
 	a := c.acct.a
 	a.Mu.RLock()
 	defer a.Mu.RUnlock()
-	kr := c.keyRange()
-	var found []int
-	for _, id := range ids {
-		if i, ok := a.EntryIndex[id]; ok && i < len(a.Entries) && kr.contains(a.Entries[i].Time) {
-			found = append(found, i)
-		}
-	}
-	found = newestUnique(found, func(i int) Stamp { return a.Entries[i].Time })
+	found := c.findVisible(ids, a.EntryIndex, len(a.Entries), func(i int) Stamp { return a.Entries[i].Time })
 	out := []byte{'{'}
 	for n, i := range found {
 		out = c.s.appendEntryKV(out, &a.Entries[i], n == 0)
 	}
 	return append(out, '}'), nil
+}
+
+// findVisible returns the positions (below n) that index gives for ids and
+// that the key's query range lets it see, newest first, without repeats.
+func (c *call) findVisible(ids []string, index map[string]int, n int, timeOf func(int) Stamp) []int {
+	kr := c.keyRange()
+	var found []int
+	for _, id := range ids {
+		if i, ok := index[id]; ok && i < n && kr.contains(timeOf(i)) {
+			found = append(found, i)
+		}
+	}
+	return newestUnique(found, timeOf)
 }
 
 // newestUnique dedupes positions and orders them newest first (ties: later
@@ -397,14 +403,7 @@ func (c *call) queryTrades() ([]byte, error) {
 	a := c.acct.a
 	a.Mu.RLock()
 	defer a.Mu.RUnlock()
-	kr := c.keyRange()
-	var found []int
-	for _, id := range ids {
-		if i, ok := a.TradeIndex[id]; ok && i < len(a.Trades) && kr.contains(a.Trades[i].Time) {
-			found = append(found, i)
-		}
-	}
-	found = newestUnique(found, func(i int) Stamp { return a.Trades[i].Time })
+	found := c.findVisible(ids, a.TradeIndex, len(a.Trades), func(i int) Stamp { return a.Trades[i].Time })
 	out := []byte{'{'}
 	for n, i := range found {
 		out = appendKey(out, a.Trades[i].ID, n == 0)
