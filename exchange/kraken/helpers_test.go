@@ -27,13 +27,18 @@ const (
 // examplesDir is Kraken's published examples, beside the repository.
 const examplesDir = "../../../shared/kraken/examples"
 
-// example returns an example file's bytes, skipping the test if the
-// examples are not present.
+// example returns an example file's bytes. A missing file fails the test,
+// as krakensim's shape test does, unless COINTALLY_NO_SHARED=1 says the
+// shared folder is deliberately absent: decoders must not lose their
+// fixtures silently.
 func example(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(examplesDir, name))
 	if err != nil {
-		t.Skipf("example %s not available: %v", name, err)
+		if os.Getenv("COINTALLY_NO_SHARED") == "1" {
+			t.Skipf("example %s not available and COINTALLY_NO_SHARED=1", name)
+		}
+		t.Fatalf("example %s not available (shared/kraken/examples must sit beside the repository; set COINTALLY_NO_SHARED=1 to skip): %v", name, err)
 	}
 	return b
 }
