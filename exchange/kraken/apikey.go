@@ -80,15 +80,24 @@ func (k *APIKeyInfo) UnmarshalJSON(b []byte) error {
 	} else {
 		k.NonceWindow = n
 	}
-	for _, t := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  *Timestamp
-	}{
+	return parseTextTimestamps([]namedTimestamp{
 		{"validUntil", v.ValidUntil, &k.ValidUntil}, {"queryFrom", v.QueryFrom, &k.QueryFrom},
 		{"queryTo", v.QueryTo, &k.QueryTo}, {"createdTime", v.Created, &k.Created},
 		{"modifiedTime", v.Modified, &k.Modified}, {"lastUsed", v.LastUsed, &k.LastUsed},
-	} {
+	})
+}
+
+// namedTimestamp is a timestamp field sent as text: its JSON name, its raw
+// value (empty when absent) and where to store it.
+type namedTimestamp struct {
+	name string
+	raw  json.RawMessage
+	dst  *Timestamp
+}
+
+// parseTextTimestamps parses each present field; the error names the field.
+func parseTextTimestamps(fields []namedTimestamp) error {
+	for _, t := range fields {
 		if len(t.raw) == 0 {
 			continue
 		}

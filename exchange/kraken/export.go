@@ -95,25 +95,11 @@ func (e *Export) UnmarshalJSON(b []byte) error {
 	}
 	*e = Export{ID: v.ID, Description: v.Descr, Format: v.Format, Report: v.Report, Subtype: v.Subtype,
 		Status: v.Status, Fields: v.Fields, Asset: v.Asset, Flags: v.Flags, AClass: v.AClass}
-	for _, t := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  *Timestamp
-	}{
+	return parseTextTimestamps([]namedTimestamp{
 		{"createdtm", v.CreatedTm, &e.Created}, {"starttm", v.StartTm, &e.Started},
 		{"completedtm", v.CompletedTm, &e.Completed}, {"datastarttm", v.DataStartTm, &e.DataStart},
 		{"dataendtm", v.DataEndTm, &e.DataEnd}, {"expiretm", v.ExpireTm, &e.Expires},
-	} {
-		if len(t.raw) == 0 {
-			continue
-		}
-		ts, err := parseTextTimestamp(t.raw)
-		if err != nil {
-			return errors.New(t.name + ": " + err.Error())
-		}
-		*t.dst = ts
-	}
-	return nil
+	})
 }
 
 type exportList []Export
