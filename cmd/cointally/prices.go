@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -65,25 +64,19 @@ func (k *krakenMarket) Trades(ctx context.Context, pair string, since time.Time)
 // krakenCandleWindow is how many daily candles Kraken's OHLC returns.
 const krakenCandleWindow = 720
 
-// priceStore returns the store's price cache.
-func (a *app) priceStore() cointally.PriceStore { return a.store }
-
 // prices builds the price chain: the user's prices first (they override
 // market data for their day), then Kraken's market data through the cache
 // (the cache alone when offline).
 func (a *app) prices(ctx context.Context, offline bool, interval time.Duration) (*price.Chain, *price.Market, error) {
-	ps := a.priceStore()
 	var user []cointally.PricePoint
-	if ps != nil {
-		err := ps.Prices(ctx, cointally.PriceFilter{Sources: []string{cointally.PriceSourceUser}}, func(p *cointally.PricePoint) error {
-			user = append(user, *p)
-			return nil
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading your prices: %w", err)
-		}
+	err := a.store.Prices(ctx, cointally.PriceFilter{Sources: []string{cointally.PriceSourceUser}}, func(p *cointally.PricePoint) error {
+		user = append(user, *p)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading your prices: %w", err)
 	}
-	m := &price.Market{Name: "kraken", Cache: ps, Now: a.env.now, Window: krakenCandleWindow, Interval: interval}
+	m := &price.Market{Name: "kraken", Cache: a.store, Now: a.env.now, Window: krakenCandleWindow, Interval: interval}
 	if !offline {
 		opts := []kraken.Option{kraken.WithLogger(a.log), kraken.WithClock(a.env.now), kraken.WithUserAgent("cointally/" + version)}
 		if a.cfg.krakenURL != "" {
@@ -142,11 +135,7 @@ func runPrices(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer a.Close()
-	ps := a.priceStore()
-	if ps == nil {
-		return errors.New("prices import: this database cannot keep prices")
-	}
-	added, err := ps.PutPrices(ctx, points)
+	added, err := a.store.PutPrices(ctx, points)
 	if err != nil {
 		return fmt.Errorf("prices import: %w", err)
 	}
