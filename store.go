@@ -238,6 +238,14 @@ type LedgerStore interface {
 	// ClearCheckpoints deletes all of the account's checkpoints, so the next
 	// sync walks every stream from the start. No checkpoints is not an error.
 	ClearCheckpoints(ctx context.Context, accountID int64) error
+
+	// LedgerVersion returns a number that changes whenever the account's
+	// stored entries change: it grows by at least one with every PutEntries
+	// call that adds or replaces an entry, and never goes back while the
+	// account exists. Caches of anything computed from the ledger keep it to
+	// know when they are stale. 0 for an account with no entries ever stored;
+	// KindNotFound if the account does not exist.
+	LedgerVersion(ctx context.Context, accountID int64) (int64, error)
 }
 
 // TradeStore keeps trades (fills) and orders.
@@ -354,6 +362,8 @@ type Store interface {
 	SyncRunStore
 	PriceStore
 	SessionStore
+	SettingStore
+	GrantStore
 	// Close releases the store's resources. Calls made after Close fail.
 	Close() error
 }

@@ -152,6 +152,11 @@ func (db *DB) PutEntries(ctx context.Context, accountID int64, entries []cointal
 				return err
 			}
 		}
+		if res.Added > 0 || res.Replaced > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET ledger_version = ledger_version + 1 WHERE id = ?`, accountID); err != nil {
+				return err
+			}
+		}
 		if err := tx.hook("entries"); err != nil {
 			return err
 		}

@@ -61,6 +61,9 @@ func Run(t *testing.T, open func(t *testing.T) cointally.Store) {
 		{"Lock", testLock},
 		{"LockExpiry", testLockExpiry},
 		{"LockConcurrent", testLockConcurrent},
+		{"LedgerVersion", testLedgerVersion},
+		{"Settings", testSettings},
+		{"Grants", testGrants},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1363,4 +1366,137 @@ func testLockConcurrent(t *testing.T, s cointally.Store) {
 	if won != 1 || refused != n-1 {
 		t.Errorf("%d took the lock and %d were refused, want 1 and %d", won, refused, n-1)
 	}
+}
+
+func testLedgerVersion(t *testing.T, s cointally.Store) {
+	ctx := t.Context()
+	u, a := setup(t, s)
+	other := newAccount(t, s, u.ID, "other")
+	version := func(id int64) int64 {
+		t.Helper()
+		v, err := s.LedgerVersion(ctx, id)
+		must(t, err)
+		return v
+	}
+	if v := version(a.ID); v != 0 {
+		t.Fatalf("version of a new account = %d, want 0", v)
+	}
+	_, err := s.LedgerVersion(ctx, a.ID+1000)
+	wantKind(t, err, cointally.KindNotFound)
+
+	_, err = s.PutEntries(ctx, a.ID, []cointally.Entry{entry("L1", base, "XXBT", "1")}, nil)
+	must(t, err)
+	v1 := version(a.ID)
+	if v1 <= 0 {
+		t.Fatalf("version after adding an entry = %d, want > 0", v1)
+	}
+	if v := version(other.ID); v != 0 {
+		t.Fatalf("another account's version moved to %d", v)
+	}
+	// The same entry again adds nothing: the version stays.
+	_, err = s.PutEntries(ctx, a.ID, []cointally.Entry{entry("L1", base, "XXBT", "1")}, nil)
+	must(t, err)
+	if v := version(a.ID); v != v1 {
+		t.Fatalf("version after a batch that changed nothing = %d, want %d", v, v1)
+	}
+	// A CSV entry replaced by the API one moves it.
+	csv := entry("L2", base.Add(time.Second), "XXBT", "2")
+	csv.Source = cointally.SourceCSV
+	_, err = s.PutEntries(ctx, a.ID, []cointally.Entry{csv}, nil)
+	must(t, err)
+	v2 := version(a.ID)
+	if v2 <= v1 {
+		t.Fatalf("version after adding a CSV entry = %d, want > %d", v2, v1)
+	}
+	res, err := s.PutEntries(ctx, a.ID, []cointally.Entry{entry("L2", base.Add(time.Second), "XXBT", "2")}, nil)
+	must(t, err)
+	if res.Replaced != 1 {
+		t.Fatalf("replaced = %d, want 1", res.Replaced)
+	}
+	if v := version(a.ID); v <= v2 {
+		t.Fatalf("version after a replacement = %d, want > %d", v, v2)
+	}
+	// A failed batch changes nothing.
+	bad := entry("", base, "XXBT", "1")
+	_, err = s.PutEntries(ctx, a.ID, []cointally.Entry{entry("L3", base, "XXBT", "1"), bad}, nil)
+	wantKind(t, err, cointally.KindInvalid)
+	if v := version(a.ID); v <= v2 || entryCount(t, s, a.ID) != 2 {
+		t.Fatalf("a refused batch moved the version or stored entries")
+	}
+}
+
+func testSettings(t *testing.T, s cointally.Store) {
+	ctx := t.Context()
+	u := newUser(t, s, "alice")
+	bob := newUser(t, s, "bob")
+	got, err := s.Settings(ctx, u.ID)
+	must(t, err)
+	if got == nil || len(got) != 0 {
+		t.Fatalf("settings of a new user = %v, want an empty map", got)
+	}
+	must(t, s.PutSetting(ctx, u.ID, cointally.SettingCurrency, "GBP"))
+	must(t, s.PutSetting(ctx, u.ID, cointally.SettingMethod, "uk"))
+	must(t, s.PutSetting(ctx, u.ID, cointally.SettingCurrency, "USD")) // replaces
+	must(t, s.PutSetting(ctx, bob.ID, cointally.SettingCurrency, "EUR"))
+	got, err = s.Settings(ctx, u.ID)
+	must(t, err)
+	want := map[string]string{"currency": "USD", "method": "uk"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("settings = %v, want %v", got, want)
+	}
+	must(t, s.PutSetting(ctx, u.ID, cointally.SettingMethod, "")) // deletes
+	got, err = s.Settings(ctx, u.ID)
+	must(t, err)
+	if fmt.Sprint(got) != fmt.Sprint(map[string]string{"currency": "USD"}) {
+		t.Fatalf("settings after deleting method = %v", got)
+	}
+	got, err = s.Settings(ctx, bob.ID)
+	must(t, err)
+	if got["currency"] != "EUR" || len(got) != 1 {
+		t.Fatalf("bob's settings = %v: users' settings must not mix", got)
+	}
+	wantKind(t, s.PutSetting(ctx, u.ID, "", "x"), cointally.KindInvalid)
+	wantKind(t, s.PutSetting(ctx, u.ID, "currency", "EU\nR"), cointally.KindInvalid)
+	wantKind(t, s.PutSetting(ctx, u.ID+1000, "currency", "EUR"), cointally.KindNotFound)
+}
+
+func testGrants(t *testing.T, s cointally.Store) {
+	ctx := t.Context()
+	alice := newUser(t, s, "alice")
+	bob := newUser(t, s, "bob")
+	carol := newUser(t, s, "carol")
+	must(t, s.PutGrant(ctx, alice.ID, carol.ID))
+	must(t, s.PutGrant(ctx, bob.ID, carol.ID))
+	must(t, s.PutGrant(ctx, alice.ID, bob.ID))
+	by, err := s.GrantsBy(ctx, alice.ID)
+	must(t, err)
+	first := by
+	must(t, s.PutGrant(ctx, alice.ID, carol.ID)) // again: no error, no copy
+	by, err = s.GrantsBy(ctx, alice.ID)
+	must(t, err)
+	if len(by) != 2 || by[0].ViewerID != bob.ID || by[1].ViewerID != carol.ID || by[0].OwnerID != alice.ID {
+		t.Fatalf("grants by alice = %+v, want bob then carol", by)
+	}
+	if !by[1].Created.Equal(first[1].Created) || by[1].Created.IsZero() {
+		t.Fatalf("granting again changed Created: %v, was %v", by[1].Created, first[1].Created)
+	}
+	to, err := s.GrantsTo(ctx, carol.ID)
+	must(t, err)
+	if len(to) != 2 || to[0].OwnerID != alice.ID || to[1].OwnerID != bob.ID {
+		t.Fatalf("grants to carol = %+v, want alice then bob", to)
+	}
+	must(t, s.DeleteGrant(ctx, alice.ID, carol.ID))
+	must(t, s.DeleteGrant(ctx, alice.ID, carol.ID)) // no such grant: fine
+	to, err = s.GrantsTo(ctx, carol.ID)
+	must(t, err)
+	if len(to) != 1 || to[0].OwnerID != bob.ID {
+		t.Fatalf("grants to carol after revoking alice's = %+v", to)
+	}
+	none, err := s.GrantsBy(ctx, carol.ID)
+	must(t, err)
+	if none == nil || len(none) != 0 {
+		t.Fatalf("grants by carol = %v, want an empty slice", none)
+	}
+	wantKind(t, s.PutGrant(ctx, alice.ID, alice.ID), cointally.KindInvalid)
+	wantKind(t, s.PutGrant(ctx, alice.ID, carol.ID+1000), cointally.KindNotFound)
 }
