@@ -2,6 +2,7 @@ package cointally
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -55,4 +56,50 @@ type GrantStore interface {
 	// empty slice if there are none.
 	GrantsBy(ctx context.Context, ownerID int64) ([]Grant, error)
 	GrantsTo(ctx context.Context, viewerID int64) ([]Grant, error)
+}
+
+// Bounds of SettingSyncInterval.
+const (
+	MinSyncInterval = 5 * time.Minute
+	MaxSyncInterval = 7 * 24 * time.Hour
+)
+
+// CheckSetting validates a setting and returns its value in canonical form
+// (currency in upper case, method in lower case, a duration as Go writes
+// it). An empty value is valid for every key: it means the default.
+// KindInvalid, with a message for the user, for an unknown key or a bad
+// value.
+func CheckSetting(key, value string) (string, error) {
+	v := strings.TrimSpace(value)
+	if v == "" {
+		switch key {
+		case SettingCurrency, SettingMethod, SettingSyncInterval:
+			return "", nil
+		}
+	}
+	switch key {
+	case SettingCurrency:
+		v = strings.ToUpper(v)
+		if len(v) < 3 || len(v) > 5 || strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return "", Errorf(KindInvalid, "the currency %q is not a currency code such as EUR, USD or GBP", value)
+		}
+		return v, nil
+	case SettingMethod:
+		v = strings.ToLower(v)
+		switch v {
+		case "fifo", "lifo", "hifo", "average", "uk":
+			return v, nil
+		}
+		return "", Errorf(KindInvalid, "the method %q is not one of fifo, lifo, hifo, average or uk", value)
+	case SettingSyncInterval:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return "", Errorf(KindInvalid, "the sync interval %q is not a duration such as 15m or 2h", value)
+		}
+		if d < MinSyncInterval || d > MaxSyncInterval {
+			return "", Errorf(KindInvalid, "the sync interval must be between %v and %v, not %v", MinSyncInterval, MaxSyncInterval, d)
+		}
+		return d.String(), nil
+	}
+	return "", Errorf(KindInvalid, "there is no setting %q (there are %s, %s and %s)", key, SettingCurrency, SettingMethod, SettingSyncInterval)
 }

@@ -194,8 +194,8 @@ func BenchmarkSync1M(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(t2).Seconds(), "store-stream-s")
-		b.Logf("%d entries: import %v (%d rows), sync %v; %d calls", count, imp.Round(time.Millisecond),
-			rows, total.Round(time.Millisecond), res.Run.Calls)
+		b.Logf("%d entries: import %v (%d rows), sync %v; %d calls; notes %q", count, imp.Round(time.Millisecond),
+			rows, total.Round(time.Millisecond), res.Run.Calls, res.Run.Errors)
 		b.StartTimer()
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -25,41 +26,61 @@ import (
 // in a file under <data-dir>/cache, keyed by the classifier's version and
 // each account's ledger version, and read back in a fraction of the time.
 //
-// The key needs a ledger version that changes whenever an account's
-// entries do (an entry added, or replaced by one from a better source). A
-// store provides it through ledgerVersioner; with a store that does not,
-// there is no cache and every report reads the ledger.
+// The key holds each account's ledger version (cointally.LedgerStore),
+// which changes whenever the account's entries do (an entry added, or
+// replaced by one from a better source), and the account's creation time,
+// since a store may give a deleted account's ID to a new one.
 
-// ledgerVersioner is implemented by stores that count the changes to each
-// account's ledger: LedgerVersion returns a number that differs after any
-// change to the account's entries (and for an account created again under
-// the same ID).
-type ledgerVersioner interface {
-	LedgerVersion(ctx context.Context, accountID int64) (int64, error)
-}
-
-// eventCacheKey returns the key of the accounts' events, or "" when the
-// store cannot tell ledger versions.
+// eventCacheKey returns the key of the accounts' events.
 func (a *app) eventCacheKey(ctx context.Context, accts []*cointally.Account) (string, error) {
-	lv, ok := a.store.(ledgerVersioner)
-	if !ok {
-		return "", nil
-	}
-	ids := make([]int64, 0, len(accts))
-	for _, acct := range accts {
-		ids = append(ids, acct.ID)
-	}
-	slices.Sort(ids)
+	sorted := slices.Clone(accts)
+	slices.SortFunc(sorted, func(x, y *cointally.Account) int { return cmp.Compare(x.ID, y.ID) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "classifier=%d", kraken.ClassifierVersion)
-	for _, id := range ids {
-		v, err := lv.LedgerVersion(ctx, id)
+	for _, acct := range sorted {
+		v, err := a.store.LedgerVersion(ctx, acct.ID)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, ";%d:%d", id, v)
+		fmt.Fprintf(&b, ";%d@%d:%d", acct.ID, acct.Added.UnixNano(), v)
 	}
 	return b.String(), nil
+}
+
+// prepareEvents classifies the ledgers of all of the user's accounts into
+// the events cache, unless it is current, so that the first report after a
+// sync or an import does not have to. Failures are logged, not returned: a
+// report classifies by itself when the cache is missing.
+func (a *app) prepareEvents(ctx context.Context) {
+	accts, err := a.store.Accounts(ctx, a.user.ID)
+	if err != nil || len(accts) == 0 {
+		return
+	}
+	key, err := a.eventCacheKey(ctx, accts)
+	if err != nil {
+		return
+	}
+	path := a.eventCachePath(accts, true)
+	if eventCacheCurrent(path, key) {
+		return
+	}
+	if _, err := a.classifyLedgers(ctx, accts, true, path, key); err != nil {
+		a.log.Warn("the events of the ledgers could not be prepared for reports", "error", err)
+	}
+}
+
+// eventCacheCurrent reports whether the cache file at path holds the
+// events of key, reading only its header.
+func eventCacheCurrent(path, key string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 2*(len(eventCacheMagic)+len(key))+20)
+	n, _ := io.ReadFull(f, head)
+	r := &cacheReader{s: string(head[:n])}
+	return r.str() == eventCacheMagic && r.str() == key && r.err == nil
 }
 
 // eventCachePath is the cache file of the user's selection of accounts.

@@ -59,24 +59,20 @@ func TestEventCacheRoundTrip(t *testing.T) {
 	}
 }
 
-// versionedStore is a store with a ledger version the test sets, counting
-// how often the ledger is read.
-type versionedStore struct {
+// countingStore is a store counting how often the ledger is read.
+type countingStore struct {
 	*sqlstore.DB
-	version int64
-	reads   int
+	reads int
 }
 
-func (s *versionedStore) LedgerVersion(context.Context, int64) (int64, error) { return s.version, nil }
-
-func (s *versionedStore) UserEntries(ctx context.Context, userID int64, fn func(*cointally.Entry) error) error {
+func (s *countingStore) UserEntries(ctx context.Context, userID int64, fn func(*cointally.Entry) error) error {
 	s.reads++
 	return s.DB.UserEntries(ctx, userID, fn)
 }
 
-// TestClassifyUsesEventCache: with a store that tells ledger versions, the
-// second report reads the events from the cache, and a new version reads
-// the ledger again.
+// TestClassifyUsesEventCache: the second report reads the events from the
+// cache; a change to the ledger makes the next one read it again; events
+// prepared after an import or a sync spare the next report the reading.
 func TestClassifyUsesEventCache(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -106,7 +102,7 @@ func TestClassifyUsesEventCache(t *testing.T) {
 	if _, err := db.PutEntries(ctx, acct.ID, entries, nil); err != nil {
 		t.Fatal(err)
 	}
-	st := &versionedStore{DB: db, version: 1}
+	st := &countingStore{DB: db}
 	a := &app{cfg: &config{dataDir: dir}, store: st, user: u, log: slog.New(slog.DiscardHandler)}
 	accts := []*cointally.Account{acct}
 	first, err := a.classify(ctx, accts, true)
@@ -120,8 +116,25 @@ func TestClassifyUsesEventCache(t *testing.T) {
 	if st.reads != 1 || len(second.Events) != len(first.Events) || len(first.Events) == 0 {
 		t.Fatalf("reads %d, events %d then %d; want one read and equal events", st.reads, len(first.Events), len(second.Events))
 	}
-	st.version = 2
+	late := entries[len(entries)-1]
+	late.ID, late.Time = "LLATE", late.Time.Add(time.Hour)
+	if _, err := db.PutEntries(ctx, acct.ID, []cointally.Entry{late}, nil); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := a.classify(ctx, accts, true); err != nil || st.reads != 2 {
 		t.Errorf("after a ledger change: reads %d, %v; want the ledger read again", st.reads, err)
+	}
+	late.ID, late.Time = "LLATER", late.Time.Add(time.Hour)
+	if _, err := db.PutEntries(ctx, acct.ID, []cointally.Entry{late}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a.prepareEvents(ctx)
+	a.prepareEvents(ctx) // current: nothing to do
+	if st.reads != 3 {
+		t.Fatalf("prepareEvents twice after a change: %d reads in all, want 3", st.reads)
+	}
+	got, err := a.classify(ctx, accts, true)
+	if err != nil || st.reads != 3 || got.Entries != len(entries)+2 {
+		t.Errorf("report after prepareEvents: reads %d, %d entries, %v; want the cache with %d entries", st.reads, got.Entries, err, len(entries)+2)
 	}
 }

@@ -33,7 +33,7 @@ type reportFlags struct {
 
 func addReportFlags(fs *flag.FlagSet) *reportFlags {
 	return &reportFlags{
-		currency:      fs.String("currency", "EUR", "report currency: EUR, USD, GBP, ... (a setting will replace this default)"),
+		currency:      fs.String("currency", "", "report currency: EUR, USD, GBP, ... (default: the currency setting, else EUR)"),
 		account:       fs.String("account", "", "only this account (default: all of yours)"),
 		offline:       fs.Bool("offline", false, "use only cached and imported prices; fetch nothing from Kraken"),
 		interval:      fs.Duration("request-interval", time.Second, "least time between two requests for Kraken market data (Kraken allows about one per second)"),
@@ -58,7 +58,13 @@ func (a *app) loadBooks(ctx context.Context, rf *reportFlags) (*books, error) {
 	tuneGC()
 	cur := strings.ToUpper(strings.TrimSpace(*rf.currency))
 	if cur == "" {
-		return nil, errors.New("--currency must not be empty")
+		var err error
+		if cur, err = a.setting(ctx, cointally.SettingCurrency); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := cointally.CheckSetting(cointally.SettingCurrency, cur); err != nil {
+		return nil, fmt.Errorf("--currency: %w", userError(err))
 	}
 	var names []string
 	if *rf.account != "" {
@@ -119,15 +125,20 @@ func (a *app) classify(ctx context.Context, accts []*cointally.Account, all bool
 		return nil, err
 	}
 	path := a.eventCachePath(accts, all)
-	if key != "" {
-		c, ok, err := readEventCache(path, key)
-		if err != nil {
-			a.log.Warn("the events cache cannot be read; reading the ledger", "path", path, "error", err)
-		}
-		if ok {
-			return c, nil
-		}
+	c, ok, err := readEventCache(path, key)
+	if err != nil {
+		a.log.Warn("the events cache cannot be read; reading the ledger", "path", path, "error", err)
 	}
+	if ok {
+		return c, nil
+	}
+	return a.classifyLedgers(ctx, accts, all, path, key)
+}
+
+// classifyLedgers reads and classifies the accounts' ledgers and writes the
+// result to the events cache at path under key.
+func (a *app) classifyLedgers(ctx context.Context, accts []*cointally.Account, all bool, path, key string) (*kraken.Classification, error) {
+	var err error
 	c := kraken.NewClassifier(kraken.NormalizeAsset)
 	n := 0
 	for _, acct := range accts {
@@ -146,10 +157,8 @@ func (a *app) classify(ctx context.Context, accts []*cointally.Account, all bool
 		return nil, fmt.Errorf("reading the ledger: %w", err)
 	}
 	class := c.Finish()
-	if key != "" {
-		if err := writeEventCache(path, key, class); err != nil {
-			a.log.Warn("the events cache cannot be written", "path", path, "error", err)
-		}
+	if err := writeEventCache(path, key, class); err != nil {
+		a.log.Warn("the events cache cannot be written", "path", path, "error", err)
 	}
 	return class, nil
 }
@@ -199,7 +208,7 @@ func runGains(ctx context.Context, args []string, e *env) error {
 	fs, cf := newFlagSet("gains", e)
 	fs.Usage = func() { fmt.Fprint(e.stderr, gainsUsage); fs.PrintDefaults() }
 	year := fs.Int("year", 0, "the year (for uk: the tax year starting 6 April of it)")
-	method := fs.String("method", "", "cost-basis method: fifo (default), lifo, hifo, average or uk")
+	method := fs.String("method", "", "cost-basis method: fifo, lifo, hifo, average or uk (default: the method setting, else fifo)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	csvKind := fs.String("csv", "", "print CSV: disposals, 8949, uk or audit")
 	compare := fs.Bool("compare", false, "compare the year's totals under every method")
@@ -240,6 +249,15 @@ func runGains(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer a.Close()
+	if *method == "" && *csvKind != "uk" {
+		name, err := a.setting(ctx, cointally.SettingMethod)
+		if err != nil {
+			return err
+		}
+		if m, err = costbasis.ParseMethod(name); err != nil {
+			return err
+		}
+	}
 	b, err := a.loadBooks(ctx, rf)
 	if err != nil {
 		return err

@@ -162,6 +162,9 @@ func importKrakenCSV(ctx context.Context, args []string, e *env) error {
 		}
 	}
 	out.Created = im.created
+	if im.acct != nil && im.changed(&out) {
+		a.prepareEvents(ctx)
+	}
 	if im.acct != nil {
 		if err := im.prove(ctx, &out); err != nil {
 			return err
@@ -178,6 +181,16 @@ func importKrakenCSV(ctx context.Context, args []string, e *env) error {
 		return &exitError{code: 1, msg: fmt.Sprintf("import kraken-csv: %d of %d file(s) not imported; nothing of those was stored (see above)", out.Failed, len(out.Files))}
 	}
 	return nil
+}
+
+// changed reports whether the import stored or replaced any ledger entry.
+func (im *importer) changed(out *importJSON) bool {
+	for _, fr := range out.Files {
+		if fr.Added > 0 || fr.Replaced > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // lock takes the account's sync lock for the import, so that no sync

@@ -169,6 +169,82 @@ func TestReports(t *testing.T) {
 		t.Parallel()
 		testPricesImport(t, newReportHarnessFrom(t, template))
 	})
+	t.Run("settings", func(t *testing.T) {
+		t.Parallel()
+		testReportSettings(t, newReportHarnessFrom(t, template))
+	})
+}
+
+// testReportSettings: the stored currency and method are the reports'
+// defaults, flags win over them, and income follows the UK tax year when
+// asked or when the method setting is uk.
+func testReportSettings(t *testing.T, h *reportHarness) {
+	fast := "--request-interval=0"
+	type head struct {
+		Method   string `json:"method"`
+		Currency string `json:"currency"`
+		Gain     string `json:"gain"`
+		From     string `json:"from"`
+		To       string `json:"to"`
+		Total    string `json:"total"`
+	}
+	parse := func(out string) head {
+		t.Helper()
+		var v head
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("%v in %.200s", err, out)
+		}
+		return v
+	}
+	defaults := parse(h.mustRun("gains", "--year", "2024", "--json", fast))
+	usd := parse(h.mustRun("gains", "--year", "2024", "--json", "--currency", "USD", "--method", "hifo", fast))
+	if defaults.Method != "fifo" || defaults.Currency != "EUR" || usd.Currency != "USD" || usd.Method != "hifo" {
+		t.Fatalf("before settings: %+v and %+v", defaults, usd)
+	}
+	var shown map[string]string
+	if err := json.Unmarshal([]byte(h.mustRun("settings", "--json")), &shown); err != nil {
+		t.Fatal(err)
+	}
+	if shown["currency"] != "EUR" || shown["method"] != "fifo" || shown["sync_interval"] != "15m0s" {
+		t.Fatalf("default settings = %v", shown)
+	}
+	h.mustRun("settings", "set", "currency", "usd")
+	h.mustRun("settings", "set", "method", "HIFO")
+	got := parse(h.mustRun("gains", "--year", "2024", "--json", fast))
+	if got != usd {
+		t.Errorf("gains with currency and method settings = %+v, want as with the flags %+v", got, usd)
+	}
+	flags := parse(h.mustRun("gains", "--year", "2024", "--json", "--currency", "EUR", "--method", "fifo", fast))
+	if flags != defaults {
+		t.Errorf("flags over settings = %+v, want %+v", flags, defaults)
+	}
+	if _, errOut, code := h.run("settings", "set", "method", "acb"); code == 0 || !strings.Contains(errOut, "fifo, lifo, hifo, average or uk") {
+		t.Errorf("a bad method: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := h.run("settings", "set", "colour", "blue"); code == 0 || !strings.Contains(errOut, "no setting") {
+		t.Errorf("an unknown setting: exit %d, %q", code, errOut)
+	}
+
+	calendar := parse(h.mustRun("income", "--year", "2024", "--json", fast))
+	uk := parse(h.mustRun("income", "--year", "2024", "--json", "--period", "uk", fast))
+	if !strings.HasPrefix(calendar.From, "2024-01-01T00:00:00") || !strings.HasPrefix(calendar.To, "2025-01-01T00:00:00") {
+		t.Errorf("calendar income from %s to %s", calendar.From, calendar.To)
+	}
+	// 6 April in London is 5 April 23:00 UTC (summer time).
+	if !strings.HasPrefix(uk.From, "2024-04-05T23:00:00") || !strings.HasPrefix(uk.To, "2025-04-05T23:00:00") {
+		t.Errorf("UK tax year income from %s to %s", uk.From, uk.To)
+	}
+	h.mustRun("settings", "set", "method", "uk")
+	if byMethod := parse(h.mustRun("income", "--year", "2024", "--json", fast)); byMethod != uk {
+		t.Errorf("income with the uk method setting = %+v, want the UK tax year %+v", byMethod, uk)
+	}
+	h.mustRun("settings", "unset", "method")
+	if back := parse(h.mustRun("income", "--year", "2024", "--json", "--currency", "USD", fast)); back != calendar && back.From != calendar.From {
+		t.Errorf("after unset: %+v", back)
+	}
+	if _, errOut, code := h.run("income", "--year", "2024", "--period", "fiscal"); code == 0 || !strings.Contains(errOut, "calendar or uk") {
+		t.Errorf("a bad period: exit %d, %q", code, errOut)
+	}
 }
 
 // testReportOutputs checks the reports' contracts and golden files; first

@@ -101,6 +101,13 @@ func runSync(ctx context.Context, args []string, e *env) error {
 		bar = newProgressBar(e.stderr, e.stdinIsTerminal(), e.now)
 	}
 	results, failed := a.syncAccounts(ctx, accts, bar)
+	added := 0
+	for _, r := range results {
+		added += r.NewEntries
+	}
+	if added > 0 {
+		a.prepareEvents(ctx)
+	}
 	if *asJSON {
 		if err := writeJSON(e.stdout, map[string]any{"accounts": results}); err != nil {
 			return err
