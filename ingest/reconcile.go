@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -93,15 +94,18 @@ type Break struct {
 // ChainEntries is an optional extension of cointally.Store that Reconcile
 // uses when the store implements it: LedgerStore.Entries reduced to the
 // fields a balance chain reads, which a store can stream several times
-// faster than whole entries (the raw record is most of a row).
+// faster than whole entries (the raw record is most of a row), and split
+// by asset between parallel readers.
 type ChainEntries interface {
-	// ChainEntries calls fn for each of the account's entries, with only
-	// ID, Time, Asset, Wallet, Amount, Fee, Balance and HasBalance set.
-	// Each asset's entries come in ascending order of (time, ID); entries
-	// of different assets may interleave (chains are per asset, so a store
-	// may read assets in parallel). fn is never called concurrently.
-	// Errors as for LedgerStore.Entries.
-	ChainEntries(ctx context.Context, accountID int64, fn func(*cointally.Entry) error) error
+	// ChainEntries hands each of the account's entries, with only ID,
+	// Time, Asset, Wallet, Amount, Fee, Balance and HasBalance set, to one
+	// of the sinks it gets from newSink. newSink is called from the
+	// caller's goroutine before any entry is read, once per sink; each
+	// sink gets all entries of the assets it is given, in ascending order
+	// of (time, ID), and is never called concurrently, but different
+	// sinks run in parallel. The first error from a sink stops the walk
+	// and is returned unchanged; other errors as for LedgerStore.Entries.
+	ChainEntries(ctx context.Context, accountID int64, newSink func() func(*cointally.Entry) error) error
 }
 
 // Reconcile checks one account's stored ledger (see the package doc) in one
@@ -155,20 +159,38 @@ func (s *Syncer) reconcileAccount(ctx context.Context, a *cointally.Account) (*A
 	case !cointally.IsNotFound(err):
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	var c chainer
-	stream := s.Store.Entries
-	if ce, ok := s.Store.(ChainEntries); ok {
-		stream = ce.ChainEntries
+	// One chainer per sink: a chain is per asset, and each asset goes to
+	// one sink, so the chainers' results simply add up.
+	type part struct {
+		c      chainer
+		stored int
 	}
-	err = stream(ctx, a.ID, func(e *cointally.Entry) error {
-		c.add(e)
-		if count != nil && (count.Through.IsZero() || !e.Time.After(count.Through)) {
-			count.Stored++
+	var parts []*part
+	newSink := func() func(*cointally.Entry) error {
+		p := &part{}
+		parts = append(parts, p)
+		return func(e *cointally.Entry) error {
+			p.c.add(e)
+			if count != nil && (count.Through.IsZero() || !e.Time.After(count.Through)) {
+				p.stored++
+			}
+			return nil
 		}
-		return nil
-	})
+	}
+	if ce, ok := s.Store.(ChainEntries); ok {
+		err = ce.ChainEntries(ctx, a.ID, newSink)
+	} else {
+		err = s.Store.Entries(ctx, a.ID, newSink())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	var c chainer
+	for _, p := range parts {
+		c.merge(&p.c)
+		if count != nil {
+			count.Stored += p.stored
+		}
 	}
 	rep := &AccountReport{AccountID: a.ID, Name: a.Name, Entries: c.entries, Skipped: c.skipped, Chains: c.finish(), Count: count}
 	live, err := s.Store.LatestBalances(ctx, a.ID)
@@ -351,6 +373,20 @@ func (c *chainer) add(e *cointally.Entry) {
 }
 
 // finish closes every chain and returns them ordered by asset and wallet.
+// merge adds the chains of o, which holds other assets than c.
+func (c *chainer) merge(o *chainer) {
+	c.entries += o.entries
+	c.skipped += o.skipped
+	if len(o.chains) == 0 {
+		return
+	}
+	if c.chains == nil {
+		c.chains, c.walletOf = map[string]*chainState{}, map[string]string{}
+	}
+	maps.Copy(c.chains, o.chains)
+	maps.Copy(c.walletOf, o.walletOf)
+}
+
 func (c *chainer) finish() []Chain {
 	out := make([]Chain, 0, len(c.chains))
 	for _, ch := range c.chains {

@@ -491,16 +491,20 @@ func TestOptionalStreams(t *testing.T) {
 	}
 }
 
-// chainStore is a store that offers ingest.ChainEntries (here simply
-// Entries), to check that Reconcile takes it.
+// chainStore is a store that offers ingest.ChainEntries (here Entries,
+// split by asset between three sinks), to check that Reconcile takes it
+// and adds up what the sinks saw.
 type chainStore struct {
 	cointally.Store
 	calls atomic.Int32
 }
 
-func (c *chainStore) ChainEntries(ctx context.Context, accountID int64, fn func(*cointally.Entry) error) error {
+func (c *chainStore) ChainEntries(ctx context.Context, accountID int64, newSink func() func(*cointally.Entry) error) error {
 	c.calls.Add(1)
-	return c.Store.Entries(ctx, accountID, fn)
+	sinks := []func(*cointally.Entry) error{newSink(), newSink(), newSink()}
+	return c.Store.Entries(ctx, accountID, func(e *cointally.Entry) error {
+		return sinks[int(e.Asset[len(e.Asset)-1])%len(sinks)](e)
+	})
 }
 
 func TestReconcileUsesChainEntries(t *testing.T) {

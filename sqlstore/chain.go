@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cointally/cointally"
@@ -17,12 +18,14 @@ const chainFields = `concat_ws('` + sep + `', id, time, asset, wallet, amount, f
 
 // ChainEntries streams the fields of an account's entries that the
 // reconciliation reads (ID, Time, Asset, Wallet, Amount, Fee, Balance,
-// HasBalance). Each asset's entries come in ascending (time, ID) order;
-// different assets may interleave. The assets are split between two
-// reader connections that run in parallel, so a million entries take
-// about half the time of one stream; fn is called from one goroutine at a
-// time. An error from fn is returned unchanged and stops the readers.
-func (db *DB) ChainEntries(ctx context.Context, accountID int64, fn func(*cointally.Entry) error) error {
+// HasBalance), in ascending (time, ID) order per asset. The assets are
+// split between two reader connections that run in parallel, each handing
+// its entries to a sink of its own (from newSink, called once per reader
+// before any entry is read), so a million entries take about half the time
+// of one stream and the sinks' work runs in parallel too. Each asset's
+// entries all go to one sink; one sink is never called concurrently. The
+// first error from a sink stops the readers and is returned unchanged.
+func (db *DB) ChainEntries(ctx context.Context, accountID int64, newSink func() func(*cointally.Entry) error) error {
 	const op = "sqlstore: chain entries"
 	rows, err := db.r.QueryContext(ctx, `SELECT asset, count(*) FROM ledger_entries WHERE account_id = ? GROUP BY asset`, accountID)
 	if err != nil {
@@ -64,93 +67,57 @@ func (db *DB) ChainEntries(ctx context.Context, accountID int64, fn func(*cointa
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type batch struct {
-		entries []*cointally.Entry
-		err     error
-	}
-	out := make(chan batch, 8)
-	running := 0
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
 	for _, g := range groups {
 		if len(g) == 0 {
 			continue
 		}
-		running++
-		go func(assets []string) {
-			out <- batch{err: db.readChains(ctx, accountID, assets, func(b []*cointally.Entry) bool {
-				select {
-				case out <- batch{entries: b}:
-					return true
-				case <-ctx.Done():
-					return false
-				}
-			})}
-		}(g)
-	}
-	var firstErr error
-	for running > 0 {
-		b := <-out
-		if b.entries == nil {
-			running--
-			if b.err != nil && firstErr == nil {
-				firstErr = wrap(op, b.err)
-				cancel()
+		sink := newSink()
+		wg.Go(func() {
+			if err := db.readChains(ctx, accountID, g, sink); err != nil {
+				// The first error wins; the others' are the cancellation.
+				once.Do(func() { firstErr = err; cancel() })
 			}
-			continue
-		}
-		if firstErr != nil {
-			continue
-		}
-		for _, e := range b.entries {
-			if err := fn(e); err != nil {
-				firstErr = err
-				cancel()
-				break
-			}
-		}
+		})
 	}
+	wg.Wait()
 	return firstErr
 }
 
 // readChains reads the chain fields of some assets of an account in
-// (asset, time, id) order, along the asset index, and hands them over in
-// batches; send reports false when the reader should stop.
-func (db *DB) readChains(ctx context.Context, accountID int64, assets []string, send func([]*cointally.Entry) bool) error {
+// (asset, time, id) order, along the chain index (which covers them, so
+// the table's rows are never read), and hands each entry to sink.
+func (db *DB) readChains(ctx context.Context, accountID int64, assets []string, sink func(*cointally.Entry) error) error {
 	args := []any{accountID}
 	for _, a := range assets {
 		args = append(args, a)
 	}
 	q := `SELECT ` + chainFields + ` FROM ledger_entries WHERE account_id = ? AND asset IN (?` +
 		strings.Repeat(",?", len(assets)-1) + `) ORDER BY asset, time, id`
+	const op = "sqlstore: chain entries"
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return err
+		return wrap(op, err)
 	}
 	defer rows.Close()
-	const batchSize = 512
-	b := make([]*cointally.Entry, 0, batchSize)
 	var packed string
 	for rows.Next() {
 		if err := rows.Scan(&packed); err != nil {
-			return err
+			return wrap(op, err)
 		}
 		e, err := parseChainEntry(accountID, packed)
 		if err != nil {
+			return wrap(op, err)
+		}
+		if err := sink(e); err != nil {
 			return err
 		}
-		if b = append(b, e); len(b) == batchSize {
-			if !send(b) {
-				return ctx.Err()
-			}
-			b = make([]*cointally.Entry, 0, batchSize)
-		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(b) > 0 && !send(b) {
-		return ctx.Err()
-	}
-	return nil
+	return wrap(op, rows.Err())
 }
 
 func parseChainEntry(accountID int64, packed string) (*cointally.Entry, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,14 +56,32 @@ func TestChainEntriesMatchesEntries(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got := map[string][]*cointally.Entry{}
-	n := 0
-	if err := db.ChainEntries(ctx, acct.ID, func(e *cointally.Entry) error {
-		got[e.Asset] = append(got[e.Asset], e)
-		n++
-		return nil
+	// Each sink gets whole assets, in order, and is never called
+	// concurrently (the race detector checks the unguarded maps).
+	var sinks []map[string][]*cointally.Entry
+	if err := db.ChainEntries(ctx, acct.ID, func() func(*cointally.Entry) error {
+		m := map[string][]*cointally.Entry{}
+		sinks = append(sinks, m)
+		return func(e *cointally.Entry) error {
+			m[e.Asset] = append(m[e.Asset], e)
+			return nil
+		}
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if len(sinks) != 2 {
+		t.Fatalf("%d sinks, want 2 (two readers)", len(sinks))
+	}
+	got := map[string][]*cointally.Entry{}
+	n := 0
+	for _, m := range sinks {
+		for asset, list := range m {
+			if got[asset] != nil {
+				t.Fatalf("%s went to two sinks", asset)
+			}
+			got[asset] = list
+			n += len(list)
+		}
 	}
 	if n != len(entries) {
 		t.Fatalf("ChainEntries gave %d entries, want %d", n, len(entries))
@@ -80,17 +99,20 @@ func TestChainEntriesMatchesEntries(t *testing.T) {
 			}
 		}
 	}
-	// An error from fn stops the walk and comes back unchanged.
+	// An error from a sink stops the walk and comes back unchanged.
 	stop := errors.New("stop here")
-	calls := 0
-	err = db.ChainEntries(ctx, acct.ID, func(*cointally.Entry) error {
-		calls++
-		if calls == 10 {
-			return stop
+	var calls atomic.Int64
+	err = db.ChainEntries(ctx, acct.ID, func() func(*cointally.Entry) error {
+		mine := 0
+		return func(*cointally.Entry) error {
+			calls.Add(1)
+			if mine++; mine == 10 {
+				return stop
+			}
+			return nil
 		}
-		return nil
 	})
-	if !errors.Is(err, stop) || calls != 10 {
-		t.Fatalf("err = %v after %d calls, want the callback's error after 10", err, calls)
+	if !errors.Is(err, stop) || calls.Load() < 10 || calls.Load() >= int64(len(entries)) {
+		t.Fatalf("err = %v after %d calls, want the sink's error after 10 to 19", err, calls.Load())
 	}
 }
