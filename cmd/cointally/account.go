@@ -176,6 +176,7 @@ func accountAdd(ctx context.Context, args []string, e *env) error {
 	if err := a.store.CreateAccount(ctx, acct, cred); err != nil {
 		return fmt.Errorf("account add: %w", err)
 	}
+	a.keepCounter(ctx, acct.ID, kp, nk.client)
 	if !*asJSON {
 		fmt.Fprintf(e.stdout, "Connected Kraken account %q with key %s.\n", acct.Name, acct.KeyHint)
 	}
@@ -453,6 +454,7 @@ func accountRotate(ctx context.Context, args []string, e *env) error {
 	if err := a.store.PutCredential(ctx, cred); err != nil {
 		return fmt.Errorf("account rotate: %w", err)
 	}
+	a.keepCounter(ctx, acct.ID, kp, nk.client)
 	now := e.now()
 	acct.KeyHint, acct.Tier, acct.Permissions = vault.Hint(kp.apiKey), *tier, audit.Permissions()
 	acct.RiskAccepted = audit.Risky

@@ -179,7 +179,7 @@ func (n *accountNonces) Save(key string, v uint64) error {
 }
 
 // newKrakenClient builds a client for the key pair with the account's tier.
-func (a *app) newKrakenClient(kp keyPair, tier string, nonces kraken.NonceStore) (*kraken.Client, error) {
+func (a *app) newKrakenClient(kp keyPair, tier string, nonces kraken.NonceStore, extra ...kraken.Option) (*kraken.Client, error) {
 	t := kraken.TierStarter
 	if tier != "" {
 		var err error
@@ -200,7 +200,7 @@ func (a *app) newKrakenClient(kp keyPair, tier string, nonces kraken.NonceStore)
 	if a.cfg.krakenURL != "" {
 		opts = append(opts, kraken.WithBaseURL(a.cfg.krakenURL))
 	}
-	return kraken.NewClient(opts...)
+	return kraken.NewClient(append(opts, extra...)...)
 }
 
 // clientFor builds the Kraken client of a stored account.
@@ -209,7 +209,8 @@ func (a *app) clientFor(ctx context.Context, acct *cointally.Account) (*kraken.C
 	if err != nil {
 		return nil, err
 	}
-	return a.newKrakenClient(kp, acct.Tier, &accountNonces{ctx: ctx, store: a.store, accountID: acct.ID})
+	return a.newKrakenClient(kp, acct.Tier, &accountNonces{ctx: ctx, store: a.store, accountID: acct.ID},
+		kraken.WithCounterStore(&accountCounter{ctx: ctx, store: a.store, accountID: acct.ID}))
 }
 
 // userError turns a Kraken error into the sentence the user reads.

@@ -853,3 +853,27 @@ func TestVaultPassphraseChange(t *testing.T) {
 	h.mustRun("", "account", "audit", "alice")
 	h.assertNoSecretLeak("first passphrase 1", "second passphrase 2")
 }
+
+// TestBackToBackSyncsKeepTheCounter: Kraken's call counter outlives a
+// process, so each sync starts from the counter that the one before it (or
+// the key's test when it was added) left, saved with the account, and
+// waits instead of being refused.
+func TestBackToBackSyncsKeepTheCounter(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(sc *krakensim.Scenario) {
+		sc.RateLimit = &krakensim.RateLimitSpec{Max: "8", DecayPerSec: "4", HeavyCost: "2"}
+	})
+	const key = "alice-read-only-key-0001"
+	h.mustRun(keyInput(key), "account", "add", "kraken", "--name", "alice", "--tier", "8:4")
+	h.mustRun("", "sync", "alice")
+	first := h.sim.Stats().Keys[key]
+	h.mustRun("", "sync", "alice")
+	h.mustRun("", "sync", "alice")
+	st := h.sim.Stats().Keys[key]
+	if n := st.Errors["EAPI:Rate limit exceeded"]; n != 0 {
+		t.Errorf("%d rate-limit errors over three syncs in a row", n)
+	}
+	if st.Calls["Ledgers"] <= first.Calls["Ledgers"] {
+		t.Fatalf("the later syncs made no Ledgers calls")
+	}
+}

@@ -42,27 +42,30 @@ type Client struct {
 	limiter   *Limiter
 	retry     RetryPolicy
 
+	counter *counterSaver // nil without a CounterStore
+
 	private chan struct{} // one token: held while a private request is in flight
 }
 
 // settings collects options before NewClient checks them.
 type settings struct {
-	baseURL    string
-	hc         *http.Client
-	apiKey     string
-	privateKey string
-	otp        string
-	hasCreds   bool
-	userAgent  string
-	logger     *slog.Logger
-	now        func() time.Time
-	sleep      SleepFunc
-	nonces     NonceSource
-	nonceStore NonceStore
-	limiter    *Limiter
-	tier       *Tier
-	heavyCost  *int
-	retry      *RetryPolicy
+	baseURL      string
+	hc           *http.Client
+	apiKey       string
+	privateKey   string
+	otp          string
+	hasCreds     bool
+	userAgent    string
+	logger       *slog.Logger
+	now          func() time.Time
+	sleep        SleepFunc
+	nonces       NonceSource
+	nonceStore   NonceStore
+	limiter      *Limiter
+	tier         *Tier
+	heavyCost    *int
+	retry        *RetryPolicy
+	counterStore CounterStore
 }
 
 // Option configures a Client.
@@ -210,6 +213,10 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 		c.nonces = g
 	}
+	if s.counterStore != nil {
+		c.counter = &counterSaver{store: s.counterStore}
+		c.restoreCounter()
+	}
 	return c, nil
 }
 
@@ -323,6 +330,7 @@ func (c *Client) attempt(ctx context.Context, method, path, endpoint string, pri
 		if err := c.limiter.Wait(ctx, endpoint, c.sleep); err != nil {
 			return err
 		}
+		defer c.saveCounter()
 		defer c.limiter.Done()
 		nonce, err := c.nonces.Next()
 		if err != nil {
