@@ -234,7 +234,6 @@ func (j *job) exportBackfill(ctx context.Context, ecp *cointally.Checkpoint) (bo
 	} else {
 		st = readExportState(ecp)
 	}
-	j.res.Export = true
 	if st.Phase == exportRequested {
 		ready, err := j.waitExport(ctx, ecp, &st)
 		if err != nil || !ready {
@@ -259,6 +258,7 @@ func (j *job) exportBackfill(ctx context.Context, ecp *cointally.Checkpoint) (bo
 			return false, err
 		}
 	}
+	j.res.Export = true
 	return true, nil
 }
 
