@@ -21,13 +21,14 @@ var importRules = []struct {
 	{pkg: "vault", forbidden: []string{"ours"}},
 	{pkg: "exchange/kraken/krakensim", forbidden: []string{"ours"}},
 	{pkg: "exchange/kraken", forbidden: []string{"sqlstore", "ingest", "web", "exchange/kraken/krakensim", "cmd"}},
-	{pkg: "sqlstore", forbidden: []string{"exchange", "ingest", "web", "cmd", "vault"}},
-	{pkg: "costbasis", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "price", "cmd", "std:net/http", "std:database/sql", "std:os"}},
-	{pkg: "price", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "cmd"}},
-	{pkg: "report", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "cmd", "std:net/http", "std:database/sql"}},
-	{pkg: "ingest", forbidden: []string{"sqlstore", "exchange", "web", "cmd"}},
+	{pkg: "sqlstore", forbidden: []string{"pgstore", "exchange", "ingest", "web", "cmd", "vault"}},
+	{pkg: "pgstore", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "cmd", "vault"}},
+	{pkg: "costbasis", forbidden: []string{"sqlstore", "pgstore", "exchange", "ingest", "web", "price", "cmd", "std:net/http", "std:database/sql", "std:os"}},
+	{pkg: "price", forbidden: []string{"sqlstore", "pgstore", "exchange", "ingest", "web", "cmd"}},
+	{pkg: "report", forbidden: []string{"sqlstore", "pgstore", "exchange", "ingest", "web", "cmd", "std:net/http", "std:database/sql"}},
+	{pkg: "ingest", forbidden: []string{"sqlstore", "pgstore", "exchange", "web", "cmd"}},
 	// web renders report views (report, and price through it) that cmd computes for it through web.Reports.
-	{pkg: "web", forbidden: []string{"sqlstore", "exchange", "ingest", "cmd"}},
+	{pkg: "web", forbidden: []string{"sqlstore", "pgstore", "exchange", "ingest", "cmd"}},
 }
 
 func TestImportRules(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"modernc.org/sqlite"
 )
 
-// This file holds what is specific to SQLite: the driver, connection
-// settings and error codes. A PostgreSQL dialect adds its counterparts here.
+// This file holds what is specific to the SQLite driver: connection
+// settings and error codes.
 
 const driverName = "sqlite"
 

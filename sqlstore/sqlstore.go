@@ -1,8 +1,7 @@
-// Package sqlstore implements cointally.Store on database/sql. SQLite,
-// through the pure-Go modernc.org/sqlite driver, is the default and so far
-// the only dialect; PostgreSQL is to follow with the same queries where the
-// two agree, the differences kept in dialect.go, and the same conformance
-// suite (storetest).
+// Package sqlstore implements cointally.Store on SQLite, through the
+// pure-Go modernc.org/sqlite driver (so `go run` needs no C toolchain): the
+// embedded default. Package pgstore is the PostgreSQL implementation; both
+// pass the same conformance suite (storetest).
 //
 // # Connections
 //

@@ -11,7 +11,6 @@ import (
 
 	"github.com/cointally/cointally"
 	"github.com/cointally/cointally/exchange/kraken"
-	"github.com/cointally/cointally/sqlstore"
 	"github.com/cointally/cointally/vault"
 )
 
@@ -31,7 +30,7 @@ func openApp(ctx context.Context, cfg *config, e *env) (*app, error) {
 	if err := ensureDataDir(cfg.dataDir); err != nil {
 		return nil, err
 	}
-	st, err := sqlstore.Open(ctx, cfg.dbURL, sqlstore.WithNow(e.now))
+	st, err := openStore(ctx, cfg.dbURL, e.now)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
 	}

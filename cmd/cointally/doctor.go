@@ -44,7 +44,7 @@ func runDoctor(ctx context.Context, args []string, e *env) error {
 		return &exitError{code: 1, msg: "doctor found a problem"}
 	}
 	defer a.Close()
-	ok("database %s", cfg.dbURL)
+	ok("database %s", redactDB(cfg.dbURL))
 
 	switch mode, err := vault.ModeOf(cfg.dataDir); {
 	case errors.Is(err, vault.ErrNotFound):

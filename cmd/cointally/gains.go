@@ -55,7 +55,6 @@ type books struct {
 // loadBooks reads the ledgers of the selected accounts, classifies them,
 // and values the events in the report currency.
 func (a *app) loadBooks(ctx context.Context, rf *reportFlags) (*books, error) {
-	tuneGC()
 	cur := strings.ToUpper(strings.TrimSpace(*rf.currency))
 	if cur == "" {
 		var err error
@@ -102,7 +101,8 @@ func (a *app) loadBooks(ctx context.Context, rf *reportFlags) (*books, error) {
 	return &books{book: book, class: class, market: market, chain: chain, currency: cur}, nil
 }
 
-// tuneGC sets the collector for a report: it builds large structures
+// tuneGC sets the collector for a report command (not for the server, which
+// lives on after the report): it builds large structures
 // (events, lots, disposals) that live until it ends, so collecting at
 // every doubling of the heap is mostly wasted work. The heap may grow to
 // three times what is live, with a soft limit of 800 MiB (the collector
@@ -258,6 +258,7 @@ func runGains(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 	}
+	tuneGC()
 	b, err := a.loadBooks(ctx, rf)
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ func runHoldings(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer a.Close()
+	tuneGC()
 	b, err := a.loadBooks(ctx, rf)
 	if err != nil {
 		return err

@@ -50,6 +50,7 @@ func runIncome(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer a.Close()
+	tuneGC()
 	b, err := a.loadBooks(ctx, rf)
 	if err != nil {
 		return err

@@ -110,20 +110,22 @@ Commands:
   ledger [--account NAME] [--json]            print the stored ledger entries
   gains --year YYYY [--method M] [--currency CODE] [--json|--csv KIND] [--compare]
                                               capital gains of a year (cointally gains -h for the CSV kinds)
-  income --year YYYY [--currency CODE] [--json|--csv]
+  income --year YYYY [--period calendar|uk] [--currency CODE] [--json|--csv]
                                               income of a year: rewards, airdrops, bonuses
   holdings [--currency CODE] [--json]         holdings with cost basis, value and unrealised gain
   prices import FILE.csv                      import your own prices (time,base,quote,price)
+  settings [set KEY VALUE | unset KEY]        report currency, default method, sync interval
   serve [--listen 127.0.0.1:8080]             sync on a schedule and serve the web UI
         [--tls-cert F --tls-key F] [--trust-proxy]
   user add NAME [--admin]                     let someone log in to the web UI (password from stdin)
   vault passphrase | vault keyfile            protect the key vault with a (new) passphrase or a key file
+  migrate-store --to postgres://... [--from sqlite:PATH] [--resume]   copy everything into PostgreSQL, verified
   doctor                                      check the data directory, vault and keys
   version                                     print the version
 
 Every command takes --data-dir DIR (default $COINTALLY_DATA_DIR, else
 ~/.local/share/cointally). COINTALLY_KRAKEN_URL overrides Kraken's address.
-Reports are in EUR unless --currency says otherwise; they fetch the prices
+Reports are in the currency of your settings (EUR by default) unless --currency says otherwise; they fetch the prices
 they need from Kraken's public market data (about one request a second, cached)
 unless --offline.
 `
@@ -170,6 +172,10 @@ func run(ctx context.Context, args []string, e *env) error {
 		return runHoldings(ctx, args[1:], e)
 	case "prices":
 		return runPrices(ctx, args[1:], e)
+	case "migrate-store":
+		return runMigrateStore(ctx, args[1:], e)
+	case "settings":
+		return runSettings(ctx, args[1:], e)
 	}
 	fmt.Fprint(e.stderr, usage)
 	return fmt.Errorf("unknown command %q (see cointally help)", args[0])

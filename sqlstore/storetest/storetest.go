@@ -64,6 +64,10 @@ func Run(t *testing.T, open func(t *testing.T) cointally.Store) {
 		{"LedgerVersion", testLedgerVersion},
 		{"Settings", testSettings},
 		{"Grants", testGrants},
+		{"Sessions", testSessions},
+		{"LoginFailures", testLoginFailures},
+		{"Prices", testPrices},
+		{"PutEntriesConcurrent", testPutEntriesConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1324,11 +1328,13 @@ func testLock(t *testing.T, s cointally.Store) {
 func testLockExpiry(t *testing.T, s cointally.Store) {
 	ctx := t.Context()
 	_, a := setup(t, s)
-	unlockDead, err := s.TryLockAccount(ctx, a.ID, "dead process", 20*time.Millisecond)
+	// Long enough that a loaded machine does not see it expire between
+	// the first two calls.
+	unlockDead, err := s.TryLockAccount(ctx, a.ID, "dead process", 300*time.Millisecond)
 	must(t, err)
 	_, err = s.TryLockAccount(ctx, a.ID, "new process", time.Hour)
 	wantKind(t, err, cointally.KindConflict)
-	time.Sleep(60 * time.Millisecond)
+	time.Sleep(400 * time.Millisecond)
 	unlockNew, err := s.TryLockAccount(ctx, a.ID, "new process", time.Hour)
 	must(t, err)
 	defer unlockNew()
@@ -1499,4 +1505,203 @@ func testGrants(t *testing.T, s cointally.Store) {
 	}
 	wantKind(t, s.PutGrant(ctx, alice.ID, alice.ID), cointally.KindInvalid)
 	wantKind(t, s.PutGrant(ctx, alice.ID, carol.ID+1000), cointally.KindNotFound)
+}
+
+// The tests below were added with the PostgreSQL store (pgstore): sessions,
+// login failures and prices had only SQLite-specific tests, and concurrent
+// writers matter most where several servers share one database.
+
+func testSessions(t *testing.T, s cointally.Store) {
+	ctx := t.Context()
+	u := newUser(t, s, "alice")
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 123456789, time.UTC)
+	hash := bytes.Repeat([]byte{7}, 32)
+	sess := &cointally.Session{TokenHash: hash, UserID: u.ID, CSRFToken: "c", Created: t0, Expires: t0.Add(time.Hour),
+		Address: "127.0.0.1", UserAgent: "test"}
+	for _, bad := range []*cointally.Session{
+		{TokenHash: hash[:5], UserID: u.ID, CSRFToken: "c", Expires: t0},
+		{TokenHash: hash, UserID: u.ID, Expires: t0},
+		{TokenHash: hash, UserID: u.ID, CSRFToken: "c"},
+	} {
+		wantKind(t, s.CreateSession(ctx, bad), cointally.KindInvalid)
+	}
+	wantKind(t, s.CreateSession(ctx, &cointally.Session{TokenHash: bytes.Repeat([]byte{8}, 32), UserID: u.ID + 1000,
+		CSRFToken: "c", Expires: t0}), cointally.KindNotFound)
+	must(t, s.CreateSession(ctx, sess))
+	wantKind(t, s.CreateSession(ctx, sess), cointally.KindConflict)
+	got, err := s.Session(ctx, hash)
+	must(t, err)
+	if got.UserID != u.ID || !got.Created.Equal(t0) || !got.LastSeen.Equal(t0) || !got.Expires.Equal(t0.Add(time.Hour)) ||
+		got.CSRFToken != "c" || got.Address != "127.0.0.1" || got.UserAgent != "test" || !bytes.Equal(got.TokenHash, hash) {
+		t.Fatalf("Session = %+v", got)
+	}
+	must(t, s.TouchSession(ctx, hash, t0.Add(time.Minute)))
+	if got, err := s.Session(ctx, hash); err != nil || !got.LastSeen.Equal(t0.Add(time.Minute)) {
+		t.Errorf("after touch: %+v, %v", got, err)
+	}
+	stamped := &cointally.Session{TokenHash: bytes.Repeat([]byte{9}, 32), UserID: u.ID, CSRFToken: "d", Expires: t0.Add(time.Hour)}
+	must(t, s.CreateSession(ctx, stamped))
+	if stamped.Created.IsZero() || !stamped.LastSeen.Equal(stamped.Created) {
+		t.Errorf("CreateSession did not stamp Created and LastSeen: %+v", stamped)
+	}
+	must(t, s.DeleteSession(ctx, stamped.TokenHash))
+	if n, err := s.DeleteExpiredSessions(ctx, t0.Add(30*time.Minute), time.Hour); n != 0 || err != nil {
+		t.Errorf("DeleteExpiredSessions early = %d, %v", n, err)
+	}
+	if n, err := s.DeleteExpiredSessions(ctx, t0.Add(2*time.Hour), 24*time.Hour); n != 1 || err != nil {
+		t.Errorf("DeleteExpiredSessions late = %d, %v", n, err)
+	}
+	_, err = s.Session(ctx, hash)
+	wantKind(t, err, cointally.KindNotFound)
+	must(t, s.CreateSession(ctx, sess))
+	if n, err := s.DeleteUserSessions(ctx, u.ID); n != 1 || err != nil {
+		t.Errorf("DeleteUserSessions = %d, %v", n, err)
+	}
+	must(t, s.DeleteSession(ctx, hash)) // none is not an error
+	wantKind(t, s.TouchSession(ctx, hash, t0), cointally.KindNotFound)
+}
+
+func testLoginFailures(t *testing.T, s cointally.Store) {
+	ctx := t.Context()
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		must(t, s.AddLoginFailure(ctx, "user:alice", t0.Add(time.Duration(i)*time.Minute)))
+	}
+	wantKind(t, s.AddLoginFailure(ctx, "", t0), cointally.KindInvalid)
+	if n, err := s.LoginFailures(ctx, "user:alice", t0.Add(time.Minute)); n != 2 || err != nil {
+		t.Errorf("LoginFailures since +1m = %d, %v; want 2", n, err)
+	}
+	if n, err := s.LoginFailures(ctx, "user:bob", t0); n != 0 || err != nil {
+		t.Errorf("LoginFailures of bob = %d, %v", n, err)
+	}
+	// A failure a day later forgets the old ones.
+	must(t, s.AddLoginFailure(ctx, "addr:x", t0.Add(25*time.Hour)))
+	if n, _ := s.LoginFailures(ctx, "user:alice", t0); n != 0 {
+		t.Errorf("failures older than a day kept: %d", n)
+	}
+	must(t, s.ClearLoginFailures(ctx, "addr:x"))
+	if n, _ := s.LoginFailures(ctx, "addr:x", t0); n != 0 {
+		t.Errorf("after clear: %d", n)
+	}
+}
+
+func testPrices(t *testing.T, s cointally.Store) {
+	ctx := t.Context()
+	day := func(d int) time.Time { return time.Date(2024, 5, d, 0, 0, 0, 0, time.UTC) }
+	pt := func(src, base, quote string, d int, p string) cointally.PricePoint {
+		return cointally.PricePoint{Base: base, Quote: quote, Time: day(d), Price: money.MustParse(p), Source: src}
+	}
+	added, err := s.PutPrices(ctx, []cointally.PricePoint{
+		pt("kraken-ohlc", "BTC", "EUR", 2, "60000.5"),
+		pt("kraken-ohlc", "BTC", "EUR", 1, "59000"),
+		pt("user", "BTC", "EUR", 1, "58000"),
+		pt("kraken-trades", "ETH", "EUR", 1, "3000.123456789012345678901234"),
+		{Base: "DOT", Quote: "EUR", Time: day(1), Source: "kraken-ohlc", Missing: true},
+		pt("kraken-ohlc", "BTC", "EUR", 2, "60000.75"), // the same key again in one batch: the later wins
+	})
+	if err != nil || added != 5 {
+		t.Fatalf("PutPrices = %d, %v; want 5 new", added, err)
+	}
+	// The same key again replaces the price; a new one is added.
+	added, err = s.PutPrices(ctx, []cointally.PricePoint{pt("kraken-ohlc", "BTC", "EUR", 2, "61000"), pt("kraken-ohlc", "BTC", "EUR", 3, "62000")})
+	if err != nil || added != 1 {
+		t.Fatalf("second PutPrices = %d, %v; want 1 new", added, err)
+	}
+	list := func(f cointally.PriceFilter) []string {
+		var out []string
+		must(t, s.Prices(ctx, f, func(p *cointally.PricePoint) error {
+			line := fmt.Sprintf("%s %s/%s %s %s", p.Source, p.Base, p.Quote, p.Time.Format(time.DateOnly), p.Price)
+			if p.Missing {
+				line += " missing"
+			}
+			out = append(out, line)
+			return nil
+		}))
+		return out
+	}
+	tests := []struct {
+		name string
+		f    cointally.PriceFilter
+		want []string
+	}{
+		{"all, ordered by pair, time, source", cointally.PriceFilter{}, []string{
+			"kraken-ohlc BTC/EUR 2024-05-01 59000", "user BTC/EUR 2024-05-01 58000", "kraken-ohlc BTC/EUR 2024-05-02 61000",
+			"kraken-ohlc BTC/EUR 2024-05-03 62000", "kraken-ohlc DOT/EUR 2024-05-01 0 missing",
+			"kraken-trades ETH/EUR 2024-05-01 3000.123456789012345678901234"}},
+		{"by sources", cointally.PriceFilter{Sources: []string{"user", "kraken-trades"}}, []string{
+			"user BTC/EUR 2024-05-01 58000", "kraken-trades ETH/EUR 2024-05-01 3000.123456789012345678901234"}},
+		{"by pair and time range", cointally.PriceFilter{Base: "BTC", Quote: "EUR", From: day(2), To: day(3)}, []string{
+			"kraken-ohlc BTC/EUR 2024-05-02 61000"}},
+		{"no match", cointally.PriceFilter{Base: "SOL"}, nil},
+	}
+	for _, tc := range tests {
+		if got := list(tc.f); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+	good := pt("user", "SOL", "EUR", 1, "1")
+	for _, bad := range []func(*cointally.PricePoint){
+		func(p *cointally.PricePoint) { p.Base = "" },
+		func(p *cointally.PricePoint) { p.Source = "" },
+		func(p *cointally.PricePoint) { p.Time = time.Time{} },
+		func(p *cointally.PricePoint) { p.Price = money.MustParse("-1") },
+		func(p *cointally.PricePoint) { p.Price = money.Zero },
+		func(p *cointally.PricePoint) { p.Base = "BT\nC" },
+	} {
+		p := good
+		bad(&p)
+		_, err := s.PutPrices(ctx, []cointally.PricePoint{good, p})
+		wantKind(t, err, cointally.KindInvalid)
+	}
+	if got := list(cointally.PriceFilter{Base: "SOL"}); got != nil {
+		t.Errorf("a refused batch stored %q", got)
+	}
+	if n, err := s.DeletePrices(ctx, "user"); err != nil || n != 1 {
+		t.Errorf("DeletePrices(user) = %d, %v", n, err)
+	}
+	if n, err := s.DeletePrices(ctx, ""); err != nil || n != 5 {
+		t.Errorf("DeletePrices() = %d, %v", n, err)
+	}
+}
+
+// Writers of overlapping batches at once (two servers importing the same
+// account, a CSV import beside a sync) never duplicate an entry, and every
+// entry is counted as added exactly once.
+func testPutEntriesConcurrent(t *testing.T, s cointally.Store) {
+	_, a := setup(t, s)
+	const writers, n = 4, 300
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		added int
+	)
+	for w := range writers {
+		wg.Go(func() {
+			// Each writer offers all n IDs, starting at a different place
+			// and in pages, as a sync does.
+			var batch []cointally.Entry
+			for i := range n {
+				k := (i + w*n/writers) % n
+				batch = append(batch, entry(fmt.Sprintf("L%04d", k), base.Add(time.Duration(k)*time.Second), "XXBT", "1"))
+				if len(batch) == 50 || i == n-1 {
+					r, err := s.PutEntries(t.Context(), a.ID, batch, nil)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					added += r.Added
+					mu.Unlock()
+					batch = nil
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if added != n {
+		t.Errorf("writers added %d entries in all, want %d", added, n)
+	}
+	if got := entryCount(t, s, a.ID); got != n {
+		t.Errorf("EntryCount = %d, want %d", got, n)
+	}
 }
