@@ -3,6 +3,7 @@ package price
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -24,6 +25,9 @@ type MarketData interface {
 	// Trades returns the pair's public trades after since, oldest first:
 	// one page (Kraken: up to 1,000 trades).
 	Trades(ctx context.Context, pair string, since time.Time) ([]Trade, error)
+	// Weekly returns the pair's most recent weekly candles, oldest first
+	// (Kraken: 720 of them, about 14 years).
+	Weekly(ctx context.Context, pair string) ([]Candle, error)
 }
 
 // Pair is a market: Name is the exchange's name for it.
@@ -77,6 +81,13 @@ type Market struct {
 	Window int
 	// OnFetch, if set, is called before each request, for progress.
 	OnFetch func(what string)
+	// Coarse is for charts of long histories, where one request per day
+	// (public trades) would take hours: a day before the candle window
+	// that the cache does not price is priced by its week's candle (one
+	// request per pair for all weeks). Such prices are kept for the run
+	// only, never cached, so no tax figure ever uses them; their source
+	// is Name+"-weekly".
+	Coarse bool
 
 	mu      sync.Mutex
 	pending []cointally.PricePoint // fetched, not yet cached
@@ -84,6 +95,7 @@ type Market struct {
 	pairs   map[[2]string]string // (base, quote) -> exchange pair name
 	days    map[routeKey]dayPrice
 	daily   map[string]bool // pairs whose candles were fetched in this run
+	weekly  map[string][]Candle
 	last    time.Time       // time of the last request
 	fetches int
 }
@@ -144,6 +156,8 @@ func (m *Market) Price(ctx context.Context, base, quote string, t time.Time) (Qu
 		return Quote{}, noPrice(base, quote, t)
 	case !day.Before(first) && !m.daily[pair]:
 		err = m.fetchDaily(ctx, pair, base, quote, now)
+	case day.Before(first) && m.Coarse:
+		return m.weekPrice(ctx, pair, base, quote, t, day)
 	case day.Before(first):
 		err = m.fetchTrades(ctx, pair, base, quote, day)
 	}
@@ -282,6 +296,38 @@ func (m *Market) fetchDaily(ctx context.Context, pair, base, quote string, now t
 		m.days[key] = dayPrice{price: p, source: src, missing: !p.IsPositive(), open: c.Start.Add(24 * time.Hour).After(now)}
 	}
 	return nil
+}
+
+// weekPrice prices a day by the VWAP (or close) of the weekly candle that
+// holds it, fetching the pair's weekly candles the first time.
+func (m *Market) weekPrice(ctx context.Context, pair, base, quote string, t, day time.Time) (Quote, error) {
+	cs, ok := m.weekly[pair]
+	if !ok {
+		if err := m.wait(ctx, pair+" weekly candles"); err != nil {
+			return Quote{}, err
+		}
+		var err error
+		if cs, err = m.Data.Weekly(ctx, pair); err != nil {
+			return Quote{}, fmt.Errorf("%s market data: %s weekly candles: %w", m.Name, pair, err)
+		}
+		if m.weekly == nil {
+			m.weekly = map[string][]Candle{}
+		}
+		m.weekly[pair] = cs
+	}
+	i := sort.Search(len(cs), func(i int) bool { return cs[i].Start.After(day) }) - 1
+	if i < 0 || !day.Before(cs[i].Start.Add(7*24*time.Hour)) {
+		return Quote{}, noPrice(base, quote, t)
+	}
+	p := cs[i].VWAP
+	if !cs[i].Volume.IsPositive() || !p.IsPositive() {
+		p = cs[i].Close
+	}
+	if !p.IsPositive() {
+		return Quote{}, noPrice(base, quote, t)
+	}
+	return Quote{Base: base, Quote: quote, Price: p, At: day, Daily: true,
+		Source: m.Name + "-weekly " + base + "/" + quote + " week of " + cs[i].Start.Format(time.DateOnly)}, nil
 }
 
 // fetchTrades prices one day from the first page of its public trades.

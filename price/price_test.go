@@ -234,6 +234,75 @@ func (f *fakeData) Trades(_ context.Context, pair string, since time.Time) ([]pr
 	}, nil
 }
 
+// Weekly candles start on Mondays (time.Truncate's weeks) and trade at 500
+// + ISO week number, for 30 weeks up to now.
+func (f *fakeData) Weekly(_ context.Context, pair string) ([]price.Candle, error) {
+	f.calls = append(f.calls, "weekly "+pair)
+	var cs []price.Candle
+	start := f.now.Truncate(7 * 24 * time.Hour) // a Monday
+	for i := 29; i >= 0; i-- {
+		s := start.AddDate(0, 0, -7*i)
+		_, w := s.ISOWeek()
+		p := money.FromInt(int64(500 + w))
+		if w == 10 {
+			cs = append(cs, price.Candle{Start: s, Close: p}) // no volume: its close
+			continue
+		}
+		cs = append(cs, price.Candle{Start: s, Close: p.Add(d("0.5")), VWAP: p, Volume: d("10")})
+	}
+	return cs, nil
+}
+
+// A coarse Market (for charts) prices days before the candle window from
+// weekly candles, never trade by trade, prefers what the cache holds, and
+// caches nothing it got from weekly candles.
+func TestMarketCoarse(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2024, 6, 10, 15, 0, 0, 0, time.UTC)
+	data := &fakeData{now: now, window: 5}
+	store := &memStore{}
+	cached := day(2024, 3, 20)
+	if _, err := store.PutPrices(t.Context(), []cointally.PricePoint{{Base: "BTC", Quote: "EUR", Time: cached,
+		Price: d("777"), Source: "kraken-trades"}}); err != nil {
+		t.Fatal(err)
+	}
+	m := &price.Market{Name: "kraken", Data: data, Cache: store, Window: 5, Coarse: true, Now: func() time.Time { return now }}
+	tests := []struct {
+		at           time.Time
+		want, source string
+	}{
+		{day(2024, 6, 8), "1008", "kraken-ohlc BTC/EUR 2024-06-08"},                             // in the window: daily
+		{day(2024, 5, 1).Add(5 * time.Hour), "518", "kraken-weekly BTC/EUR week of 2024-04-29"}, // ISO week 18
+		{day(2024, 3, 7), "510", "kraken-weekly BTC/EUR week of 2024-03-04"},                    // week 10 has no volume: its close
+		{cached, "777", "kraken-trades BTC/EUR 2024-03-20"},                                     // the cache wins
+		{day(2023, 1, 5), "", ""}, // before the first weekly candle
+	}
+	for _, tt := range tests {
+		q, err := m.Price(t.Context(), "BTC", "EUR", tt.at)
+		if tt.want == "" {
+			if !price.IsNoPrice(err) {
+				t.Errorf("%s: %v, %v; want no price", tt.at, q, err)
+			}
+			continue
+		}
+		if err != nil || !q.Price.Equal(d(tt.want)) || q.Source != tt.source {
+			t.Errorf("%s: %+v, %v; want %s from %s", tt.at, q, err, tt.want, tt.source)
+		}
+	}
+	wantCalls := []string{"pairs", "daily XXBTZEUR", "weekly XXBTZEUR"}
+	if !slices.Equal(data.calls, wantCalls) {
+		t.Errorf("calls = %q, want %q (one weekly fetch, no trades)", data.calls, wantCalls)
+	}
+	if err := m.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range store.points {
+		if strings.Contains(p.Source, "weekly") {
+			t.Errorf("a weekly price was cached: %+v", p)
+		}
+	}
+}
+
 func TestMarket(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2024, 6, 10, 15, 0, 0, 0, time.UTC)

@@ -38,7 +38,16 @@ func (k *krakenMarket) Pairs(ctx context.Context) ([]price.Pair, error) {
 }
 
 func (k *krakenMarket) Daily(ctx context.Context, pair string) ([]price.Candle, error) {
-	r, err := k.c.OHLC(ctx, pair, &kraken.OHLCOptions{Interval: 1440})
+	return k.candles(ctx, pair, 1440)
+}
+
+func (k *krakenMarket) Weekly(ctx context.Context, pair string) ([]price.Candle, error) {
+	return k.candles(ctx, pair, 10080)
+}
+
+// candles returns the pair's candles of an interval in minutes.
+func (k *krakenMarket) candles(ctx context.Context, pair string, interval int) ([]price.Candle, error) {
+	r, err := k.c.OHLC(ctx, pair, &kraken.OHLCOptions{Interval: interval})
 	if err != nil {
 		return nil, userError(err)
 	}
