@@ -96,7 +96,7 @@ type Market struct {
 	days    map[routeKey]dayPrice
 	daily   map[string]bool // pairs whose candles were fetched in this run
 	weekly  map[string][]Candle
-	last    time.Time       // time of the last request
+	last    time.Time // time of the last request
 	fetches int
 }
 
