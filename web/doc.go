@@ -30,8 +30,11 @@
 //     refused outright.
 //   - Every response carries a Content-Security-Policy without inline
 //     script, frame denial, nosniff and a strict referrer policy.
-//   - A user sees and changes only their own accounts: any other account
-//     answers 404, exactly like one that does not exist.
+//   - A user sees and changes only their own accounts and reports: any
+//     other account answers 404, exactly like one that does not exist. A
+//     user may grant another read-only access (an accountant, sharing.go):
+//     the viewer reads the owner's pages with ?as=OWNER_ID and every
+//     state-changing request refuses them (403).
 //   - The private key of an exchange key is write-only: no response ever
 //     contains it, not even the form shown again after a mistake.
 package web

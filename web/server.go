@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +56,9 @@ type Config struct {
 	// attempts are refused (defaults 5, 20 and 15 minutes).
 	LoginLimitUser, LoginLimitAddr int
 	LoginWindow                    time.Duration
+	// Reports computes the tax page's and the dashboard's figures (nil:
+	// those pages say reports are not available).
+	Reports Reports
 }
 
 // Server is the web UI, an http.Handler.
@@ -120,6 +122,10 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(http.FileServerFS(static))))
+	// Browsers ask for /favicon.ico by themselves, whatever the page says.
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/favicon.svg", http.StatusMovedPermanently)
+	})
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok"))
@@ -136,15 +142,29 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /logout", s.withUser(true, s.logout))
 	m.HandleFunc("GET /{$}", s.withUser(true, s.dashboard))
 	m.HandleFunc("GET /accounts/new", s.withUser(true, s.accountNewForm))
-	m.HandleFunc("POST /accounts/new", s.withUser(true, s.accountNew))
-	m.HandleFunc("GET /accounts/{id}", s.withUser(true, s.accountPage))
-	m.HandleFunc("POST /accounts/{id}/sync", s.withUser(true, s.accountSync))
-	m.HandleFunc("GET /accounts/{id}/progress", s.withUser(true, s.accountProgress))
+	m.HandleFunc("POST /accounts/new", s.withUser(true, s.ownWrites(s.accountNew)))
+	acc := newAccountPages(s) // account pages and actions (account.go, events.go)
+	m.HandleFunc("GET /accounts/{id}", s.withUser(true, acc.page))
+	m.HandleFunc("POST /accounts/{id}/sync", s.withUser(true, acc.sync))
+	m.HandleFunc("GET /accounts/{id}/progress", s.withUser(true, acc.progress))
+	m.HandleFunc("GET /accounts/{id}/events", s.withUser(true, acc.events))
+	m.HandleFunc("POST /accounts/{id}/rotate", s.withUser(true, acc.rotate))
+	m.HandleFunc("POST /accounts/{id}/remove", s.withUser(true, acc.remove))
+	m.HandleFunc("GET /sharing", s.withUser(true, s.sharingPage))
+	m.HandleFunc("POST /sharing/grant", s.withUser(true, s.ownWrites(s.sharingGrant)))
+	m.HandleFunc("POST /sharing/revoke", s.withUser(true, s.ownWrites(s.sharingRevoke)))
 	// Admin.
 	m.HandleFunc("GET /users", s.withUser(true, s.adminOnly(s.usersPage)))
-	m.HandleFunc("POST /users", s.withUser(true, s.adminOnly(s.userCreate)))
-	// Later pages (issue 7): GET /transactions, GET /tax, GET /settings,
-	// POST /accounts/{id}/rotate, POST /accounts/{id}/remove.
+	m.HandleFunc("POST /users", s.withUser(true, s.ownWrites(s.adminOnly(s.userCreate))))
+	// Transactions, tax and settings. A POST that acts on the user's own
+	// data is wrapped in ownWrites (sharing.go): it refuses ?as=.
+	m.HandleFunc("GET /transactions", s.withUser(true, s.transactionsPage))
+	m.HandleFunc("GET /transactions.csv", s.withUser(true, s.transactionsCSV))
+	m.HandleFunc("GET /tax", s.withUser(true, s.taxPage))
+	m.HandleFunc("GET /tax/export", s.withUser(true, s.taxExport))
+	m.HandleFunc("GET /settings", s.withUser(true, s.settingsPage))
+	m.HandleFunc("POST /settings", s.withUser(true, s.ownWrites(s.settingsSave)))
+	m.HandleFunc("POST /settings/password", s.withUser(true, s.ownWrites(s.passwordChange)))
 	s.mux = m
 }
 
@@ -408,25 +428,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	_, _ = w.Write(buf.Bytes())
 }
 
-// accountOf returns the logged-in user's account named by the {id} path
-// value. Another user's account is KindNotFound, like a missing one.
-func (s *Server) accountOf(r *http.Request) (*cointally.Account, error) {
-	notFound := &cointally.Error{Kind: cointally.KindNotFound, Message: "There is no such account."}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, notFound
-	}
-	a, err := s.cfg.Store.AccountByID(r.Context(), id)
-	if cointally.IsNotFound(err) {
-		return nil, notFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if u := reqOf(r).user; u == nil || a.UserID != u.ID {
-		return nil, notFound
-	}
-	return a, nil
-}
+// The account named by an {id} path value is found by accountFor
+// (sharing.go), which also knows read-only grants.
 
 func accountURL(a *cointally.Account) string { return fmt.Sprintf("/accounts/%d", a.ID) }

@@ -230,6 +230,20 @@ func TestHealthzWithoutLogin(t *testing.T) {
 	}
 }
 
+// The icon browsers ask for by themselves is there, without login.
+func TestFavicon(t *testing.T) {
+	t.Parallel()
+	b := setup(t).browser()
+	w := b.get("/favicon.ico")
+	if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != "/static/favicon.svg" {
+		t.Fatalf("/favicon.ico = %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	w = b.get("/static/favicon.svg")
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "image/svg+xml") || !strings.Contains(w.Body.String(), "<svg") {
+		t.Fatalf("/static/favicon.svg = %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
+}
+
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -730,12 +744,16 @@ func TestEveryPageRenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	pages := map[string]string{ // template -> path that renders it
-		"help":        "/help",
-		"dashboard":   "/",
-		"account_new": "/accounts/new",
-		"account":     fmt.Sprintf("/accounts/%d", acct.ID),
-		"users":       "/users",
-		"error":       "/accounts/424242",
+		"help":         "/help",
+		"dashboard":    "/",
+		"account_new":  "/accounts/new",
+		"account":      fmt.Sprintf("/accounts/%d", acct.ID),
+		"users":        "/users",
+		"error":        "/accounts/424242",
+		"transactions": "/transactions",
+		"tax":          "/tax",
+		"settings":     "/settings",
+		"sharing":      "/sharing",
 	}
 	fresh := setup(t)
 	wantStatus(t, fresh.browser().get("/setup"), http.StatusOK, "setup")

@@ -444,7 +444,10 @@ func accountRotate(ctx context.Context, args []string, e *env) error {
 	}
 	kp, audit, nonces := nk.kp, nk.audit, nk.nonces
 	if err := sameAccount(ctx, a, acct, nk.client); err != nil {
-		return fmt.Errorf("account rotate: %w", err)
+		if cointally.KindOf(err) == cointally.KindConflict {
+			return fmt.Errorf("account rotate: %w", err)
+		}
+		return fmt.Errorf("account rotate: checking that the new key belongs to the same Kraken account: %w", userError(err))
 	}
 	// The new key's nonces start from its own high-water mark.
 	cred, err := a.sealCredential(acct, kp, nonces.initial)
@@ -488,10 +491,10 @@ func sameAccount(ctx context.Context, a *app, acct *cointally.Account, c *kraken
 	}
 	got, err := c.QueryLedgers(ctx, ids...)
 	if err != nil {
-		return fmt.Errorf("checking that the new key belongs to the same Kraken account: %w", userError(err))
+		return err // Kraken's: the caller says it in its words
 	}
 	if len(got) == 0 {
-		return fmt.Errorf("the new key belongs to a different Kraken account: none of the %d newest ledger entries stored for %q is visible with it. Use a key of the same Kraken account, or add the other account under a new name", len(ids), acct.Name)
+		return &cointally.Error{Kind: cointally.KindConflict, Message: fmt.Sprintf("The new key belongs to a different Kraken account: none of the %d newest ledger entries stored for %q is visible with it. Use a key of the same Kraken account, or add the other account under a new name.", len(ids), acct.Name)}
 	}
 	return nil
 }

@@ -12,11 +12,14 @@ import (
 	"time"
 
 	"github.com/cointally/cointally/exchange/kraken/krakensim"
+	"github.com/cointally/cointally/ingest"
+	"github.com/cointally/cointally/web"
 )
 
-// Demo settings: a multi-year account on an in-process emulator, with a
-// read-only key that may also export (so the first import takes the fast
-// export path) and a fast custom rate tier, so the demo takes seconds.
+// Demo settings: an account with about two years of history on an
+// in-process emulator, with a read-only key that may also export (so the
+// first import takes the fast export path) and a fast custom rate tier, so
+// the demo takes seconds.
 const (
 	demoAccount = "demo"
 	demoKey     = "cointally-demo-read-only-key"
@@ -29,8 +32,16 @@ func demoSecret() string {
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-func demoScenario() *krakensim.Scenario {
+// demoDays is the length of the demo's history, ending yesterday: within
+// the 720 daily candles Kraken's OHLC serves, so the dashboard values every
+// day from one market-data request per pair instead of one per pair and
+// day (at Kraken's pace of one public request a second).
+const demoDays = 700
+
+func demoScenario(now time.Time) *krakensim.Scenario {
 	yes := true
+	today := now.UTC().Truncate(24 * time.Hour)
+	from, to := today.AddDate(0, 0, -demoDays), today.AddDate(0, 0, -1)
 	return &krakensim.Scenario{
 		Seed:          42,
 		RateLimit:     &krakensim.RateLimitSpec{Max: "60", DecayPerSec: "30"},
@@ -38,7 +49,7 @@ func demoScenario() *krakensim.Scenario {
 		ExportDelay:   krakensim.Duration(3 * time.Second),
 		Accounts: []krakensim.AccountSpec{{
 			ID:      demoAccount,
-			History: &krakensim.HistoryConfig{Entries: demoEntries, From: "2019-01-01T00:00:00Z", To: "2025-06-30T00:00:00Z"},
+			History: &krakensim.HistoryConfig{Entries: demoEntries, From: from.Format(time.RFC3339), To: to.Format(time.RFC3339)},
 			Keys: []krakensim.KeySpec{{Key: demoKey, Secret: demoSecret(), Name: "cointally demo",
 				Permissions: []string{"query-funds", "query-open-trades", "query-closed-trades", "query-ledger", "export-data"}}},
 		}},
@@ -78,7 +89,7 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 			defer os.RemoveAll(dir)
 		}
 	}
-	sim, err := krakensim.New(demoScenario())
+	sim, err := krakensim.New(demoScenario(e.now()))
 	if err != nil {
 		return fmt.Errorf("demo: starting the emulator: %w", err)
 	}
@@ -94,7 +105,7 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 		_ = srv.Shutdown(sctx)
 	}()
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "cointally demo: an emulated Kraken account (krakensim at %s) with %d ledger entries since 2019.\n", url, demoEntries)
+	fmt.Fprintf(e.stdout, "cointally demo: an emulated Kraken account (krakensim at %s) with %d ledger entries over the last %d days.\n", url, demoEntries, demoDays)
 	fmt.Fprintf(e.stdout, "Data directory: %s\n\n", dataDir)
 
 	// The demo drives the same commands a user runs, with its own
@@ -143,11 +154,47 @@ func runDemo(ctx context.Context, args []string, e *env) error {
 		fmt.Fprintln(e.stdout)
 	}
 	if serveUI {
-		return serveDemoUI(ctx, &de, *listen)
+		return serveDemo(ctx, &de, *listen)
 	}
 	fmt.Fprintln(e.stdout, "Done. Try: cointally --help, or connect your own read-only key with cointally account add kraken --name NAME.")
 	if *keep {
 		fmt.Fprintf(e.stdout, "The demo data stays in %s (cointally ledger --data-dir %s).\n", dataDir, dataDir)
 	}
 	return nil
+}
+
+// serveDemo gives the demo's local user (the owner of the sample account)
+// a random password, prints it once, and serves the web UI on listen as
+// `cointally serve` does (the scheduler keeps the account synced against
+// the in-process emulator, ended sessions are swept) until ctx is canceled.
+func serveDemo(ctx context.Context, e *env, listen string) error {
+	cfg, err := (&commonFlags{dataDir: new(string), db: new(string)}).resolve(e)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	pw := demoPassword()
+	hash, err := web.HashPassword(pw, web.PasswordParams{})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	a.user.PasswordHash = hash
+	if err := a.store.UpdateUser(ctx, a.user); err != nil {
+		return fmt.Errorf("demo: setting the demo password: %w", err)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return a.serveUI(ctx, ln, serveOptions{
+		web: webOptions{syncInterval: ingest.DefaultInterval},
+		started: func(url string) {
+			fmt.Fprintf(e.stdout, "The web UI is at %s — log in as %s with password %s\n", url, a.user.Name, pw)
+			fmt.Fprintln(e.stdout, "(a password for this demo only; press Ctrl-C to stop)")
+		},
+	})
 }

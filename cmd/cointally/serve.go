@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cointally/cointally"
@@ -36,41 +37,83 @@ func runServe(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	return a.serveUI(ctx, ln, serveOptions{
+		web:     webOptions{tls: *tlsCert != "", trustProxy: *trustProxy, syncInterval: *interval},
+		tlsCert: *tlsCert, tlsKey: *tlsKey,
+		started: func(url string) {
+			fmt.Fprintf(e.stdout, "cointally serving on %s (syncing every %s)\n", url, *interval)
+			if open, _ := anyLogin(ctx, a); !open {
+				fmt.Fprintln(e.stdout, "Nobody can log in yet: open /setup from this machine, or run: cointally user add NAME --admin")
+			}
+		},
+	})
+}
+
+// serveOptions are what serveUI needs beyond the app.
+type serveOptions struct {
+	web             webOptions
+	tlsCert, tlsKey string // HTTPS when set
+	// started is called once the server listens, with its URL.
+	started func(url string)
+	// sweepEvery is the time between deletions of ended sessions (default
+	// web.DefaultSweepInterval).
+	sweepEvery time.Duration
+}
+
+// serveUI serves the web UI (and /healthz) on ln, runs the sync scheduler
+// over every user's accounts and deletes ended sessions on a timer, until
+// ctx is canceled or serving fails. On the way out it stops the server,
+// the scheduler, the sweeper and the syncs started from the web, and waits
+// for them all, so the store can be closed after it returns.
+func (a *app) serveUI(ctx context.Context, ln net.Listener, o serveOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ui, waitSyncs, err := a.newWebServer(ctx, webOptions{tls: *tlsCert != "", trustProxy: *trustProxy, syncInterval: *interval})
+	ui, syncs, err := a.newWebServer(ctx, o.web)
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
-	defer waitSyncs() // before the store closes
+	defer syncs.wait() // before the store closes
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok"))
 	})
 	mux.Handle("/", ui)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	// Every user's accounts are synced (the default account list).
+	// Requests live under ctx: on the way out, long requests (event
+	// streams of a sync's progress) end at once instead of holding up the
+	// shutdown.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
+	stderr := a.env.stderr
+	// Every user's accounts are synced (the default account list), each
+	// on its own interval, else its owner's setting, else --sync-interval.
 	sched := &ingest.Scheduler{
 		Syncer:   a.syncer(),
-		Interval: *interval,
+		Sync:     syncs.Scheduled, // its progress shows live in the UI
+		Interval: o.web.syncInterval,
+		Accounts: func(ctx context.Context) ([]*cointally.Account, error) { return scheduledAccounts(ctx, a.store) },
 		Logger:   a.log,
 		OnSync: func(acct *cointally.Account, err error) {
-			if err != nil {
-				fmt.Fprintf(e.stderr, "cointally: sync of %s failed: %s\n", acct.Name, syncErrorText(err))
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(stderr, "cointally: sync of %s failed: %s\n", acct.Name, syncErrorText(err))
 			}
 		},
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	errc := make(chan error, 2)
-	go func() { errc <- sched.Run(ctx) }()
+	wg.Add(2)
+	go func() { defer wg.Done(); errc <- sched.Run(ctx) }()
+	go func() { defer wg.Done(); _ = ui.SweepSessions(ctx, o.sweepEvery) }()
 	scheme := "http"
-	if *tlsCert != "" {
+	if o.tlsCert != "" {
 		scheme = "https"
 	}
 	go func() {
 		var err error
-		if *tlsCert != "" {
-			err = srv.ServeTLS(ln, *tlsCert, *tlsKey)
+		if o.tlsCert != "" {
+			err = srv.ServeTLS(ln, o.tlsCert, o.tlsKey)
 		} else {
 			err = srv.Serve(ln)
 		}
@@ -78,9 +121,8 @@ func runServe(ctx context.Context, args []string, e *env) error {
 			errc <- err
 		}
 	}()
-	fmt.Fprintf(e.stdout, "cointally serving on %s://%s (syncing every %s)\n", scheme, ln.Addr(), *interval)
-	if open, _ := anyLogin(ctx, a); !open {
-		fmt.Fprintln(e.stdout, "Nobody can log in yet: open /setup from this machine, or run: cointally user add NAME --admin")
+	if o.started != nil {
+		o.started(scheme + "://" + ln.Addr().String())
 	}
 	var runErr error
 	select {
@@ -95,6 +137,29 @@ func runServe(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("serve: %w", runErr)
 	}
 	return nil
+}
+
+// scheduledAccounts lists every account for the scheduler; an account
+// without its own interval gets its owner's sync-interval setting, if any
+// (see userSyncInterval), else the scheduler's default.
+func scheduledAccounts(ctx context.Context, st cointally.Store) ([]*cointally.Account, error) {
+	accts, err := st.AllAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	intervals := map[int64]time.Duration{}
+	for _, acct := range accts {
+		if acct.SyncInterval > 0 {
+			continue
+		}
+		iv, seen := intervals[acct.UserID]
+		if !seen {
+			iv = userSyncInterval(ctx, st, acct.UserID, 0)
+			intervals[acct.UserID] = iv
+		}
+		acct.SyncInterval = iv
+	}
+	return accts, nil
 }
 
 // anyLogin reports whether some user has a password.

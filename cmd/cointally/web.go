@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -30,7 +28,7 @@ type webOptions struct {
 // keep sessions), the Kraken connector and a syncer whose background syncs
 // live as long as ctx. wait returns once those syncs have stopped after ctx
 // is canceled; call it before closing the store.
-func (a *app) newWebServer(ctx context.Context, o webOptions) (srv *web.Server, wait func(), err error) {
+func (a *app) newWebServer(ctx context.Context, o webOptions) (srv *web.Server, syncs *webSyncer, err error) {
 	sessions := a.store
 	ws := &webSyncer{a: a, s: a.syncer(), ctx: ctx, running: map[int64]*web.ProgressView{}}
 	srv, err = web.New(web.Config{
@@ -43,8 +41,9 @@ func (a *app) newWebServer(ctx context.Context, o webOptions) (srv *web.Server, 
 		SyncInterval: o.syncInterval,
 		TLS:          o.tls,
 		TrustProxy:   o.trustProxy,
+		Reports:      newWebReports(ctx, a),
 	})
-	return srv, ws.wait, err
+	return srv, ws, err
 }
 
 // webConnector implements web.Connector with the Kraken client and the vault.
@@ -70,24 +69,35 @@ func webKeyPair(k web.KeyInput) (keyPair, error) {
 
 // audit tests the key and converts Kraken's audit into the web's view.
 func (c *webConnector) audit(ctx context.Context, k web.KeyInput) (keyPair, *accountNonces, *kraken.Audit, error) {
+	kp, nonces, _, audit, err := c.auditClient(ctx, k)
+	return kp, nonces, audit, err
+}
+
+// auditClient is audit that also returns the client made with the key.
+func (c *webConnector) auditClient(ctx context.Context, k web.KeyInput) (keyPair, *accountNonces, *kraken.Client, *kraken.Audit, error) {
 	kp, err := webKeyPair(k)
 	if err != nil {
-		return keyPair{}, nil, nil, err
+		return keyPair{}, nil, nil, nil, err
 	}
 	nonces := &accountNonces{ctx: ctx, store: c.a.store}
 	client, err := c.a.newKrakenClient(kp, k.Tier, nonces)
 	if err != nil {
-		return keyPair{}, nil, nil, &cointally.Error{Kind: cointally.KindInvalid, Message: userError(err).Error()}
+		return keyPair{}, nil, nil, nil, &cointally.Error{Kind: cointally.KindInvalid, Message: userError(err).Error()}
 	}
 	audit, err := kraken.AuditKey(ctx, client, kraken.AuditOptions{AllowRisky: k.AllowRisky, Now: c.a.env.now})
 	if err != nil {
-		kind := cointally.KindUnavailable
-		if keyRejected(err) || errors.Is(err, kraken.ErrPermissionDenied) {
-			kind = cointally.KindUnauthorized
-		}
-		return keyPair{}, nil, nil, &cointally.Error{Kind: kind, Message: kraken.UserMessage(err)}
+		return keyPair{}, nil, nil, nil, webKrakenError(err)
 	}
-	return kp, nonces, audit, nil
+	return kp, nonces, client, audit, nil
+}
+
+// webKrakenError turns a Kraken error into one the web shows in words.
+func webKrakenError(err error) error {
+	kind := cointally.KindUnavailable
+	if keyRejected(err) || errors.Is(err, kraken.ErrPermissionDenied) {
+		kind = cointally.KindUnauthorized
+	}
+	return &cointally.Error{Kind: kind, Message: kraken.UserMessage(err)}
 }
 
 func auditView(a *kraken.Audit) *web.AuditView {
@@ -112,7 +122,7 @@ func (c *webConnector) AddAccount(ctx context.Context, userID int64, k web.KeyIn
 	} else if !cointally.IsNotFound(err) {
 		return nil, nil, err
 	}
-	kp, nonces, audit, err := c.audit(ctx, k)
+	kp, nonces, client, audit, err := c.auditClient(ctx, k)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,6 +141,51 @@ func (c *webConnector) AddAccount(ctx context.Context, userID int64, k web.KeyIn
 		return nil, view, err
 	}
 	if err := c.a.store.CreateAccount(ctx, acct, cred); err != nil {
+		return nil, view, err
+	}
+	c.a.keepCounter(ctx, acct.ID, kp, client)
+	return acct, view, nil
+}
+
+var _ web.KeyRotator = (*webConnector)(nil)
+
+// RotateKey implements web.KeyRotator as `cointally account rotate` does:
+// the new key must pass the audit and see some of the newest ledger
+// entries stored for the account (a key of another Kraken account does
+// not); then it replaces the sealed key and the account is ok again.
+func (c *webConnector) RotateKey(ctx context.Context, accountID int64, k web.KeyInput) (*cointally.Account, *web.AuditView, error) {
+	acct, err := c.a.store.AccountByID(ctx, accountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	kp, nonces, client, audit, err := c.auditClient(ctx, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	view := auditView(audit)
+	if audit.Refused {
+		return nil, view, &cointally.Error{Kind: cointally.KindInvalid, Message: "The key was not stored: " + strings.Join(audit.Problems, " ")}
+	}
+	if err := sameAccount(ctx, c.a, acct, client); err != nil {
+		if cointally.KindOf(err) == cointally.KindConflict {
+			return nil, view, err
+		}
+		return nil, view, webKrakenError(err)
+	}
+	cred, err := c.a.sealCredential(acct, kp, nonces.initial)
+	if err != nil {
+		return nil, view, err
+	}
+	if err := c.a.store.PutCredential(ctx, cred); err != nil {
+		return nil, view, err
+	}
+	c.a.keepCounter(ctx, acct.ID, kp, client)
+	now := c.a.env.now()
+	acct.KeyHint, acct.Tier, acct.Permissions = vault.Hint(kp.apiKey), k.Tier, audit.Permissions()
+	acct.RiskAccepted = audit.Risky
+	acct.KeyAdded, acct.KeyLastUsed = now, now
+	acct.Status, acct.StatusReason = cointally.StatusOK, ""
+	if err := c.a.store.UpdateAccount(ctx, acct); err != nil {
 		return nil, view, err
 	}
 	return acct, view, nil
@@ -153,30 +208,54 @@ func (w *webSyncer) SyncNow(_ context.Context, accountID int64) error {
 	if err != nil {
 		return err
 	}
-	w.mu.Lock()
-	if w.running[accountID] != nil {
-		w.mu.Unlock()
+	if !w.start(accountID) {
 		return &cointally.Error{Kind: cointally.KindConflict, Message: "A sync of this account is running already."}
 	}
-	w.running[accountID] = &web.ProgressView{Running: true, Phase: "starting"}
-	w.mu.Unlock()
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		_, err := w.s.Sync(w.ctx, acct, func(p ingest.Progress) {
-			w.mu.Lock()
-			w.running[accountID] = &web.ProgressView{Running: true, Stream: p.Stream, Phase: p.Phase,
-				Items: p.Items, Added: p.Added, Total: p.Total, ETA: p.ETA}
-			w.mu.Unlock()
-		})
-		if err != nil && w.ctx.Err() == nil {
+		if err := w.run(w.ctx, acct); err != nil && w.ctx.Err() == nil {
 			w.a.log.Warn("web: sync failed", "account", acct.Name, "error", syncErrorText(err))
 		}
-		w.mu.Lock()
-		delete(w.running, accountID)
-		w.mu.Unlock()
 	}()
 	return nil
+}
+
+// Scheduled is the scheduler's sync of an account, with its progress shown
+// live as for a sync started from the web. A sync already running from the
+// web counts as this one.
+func (w *webSyncer) Scheduled(ctx context.Context, acct *cointally.Account) error {
+	if !w.start(acct.ID) {
+		return nil
+	}
+	return w.run(ctx, acct)
+}
+
+// start marks the account's sync as running, unless it is already.
+func (w *webSyncer) start(accountID int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running[accountID] != nil {
+		return false
+	}
+	w.running[accountID] = &web.ProgressView{Running: true, Phase: "starting"}
+	return true
+}
+
+// run syncs the account (marked running by start), recording its progress.
+func (w *webSyncer) run(ctx context.Context, acct *cointally.Account) error {
+	defer func() {
+		w.mu.Lock()
+		delete(w.running, acct.ID)
+		w.mu.Unlock()
+	}()
+	_, err := w.s.Sync(ctx, acct, func(p ingest.Progress) {
+		w.mu.Lock()
+		w.running[acct.ID] = &web.ProgressView{Running: true, Stream: p.Stream, Phase: p.Phase,
+			Items: p.Items, Added: p.Added, Total: p.Total, ETA: p.ETA}
+		w.mu.Unlock()
+	})
+	return err
 }
 
 // wait waits for the background syncs to stop (after ctx is canceled).
@@ -213,51 +292,6 @@ func reconcileView(r *ingest.AccountReport) *web.ReconcileView {
 			Entries: ch.Entries, Breaks: len(ch.Breaks), Ledger: ch.LedgerBalance, Live: ch.LiveBalance, Difference: ch.Difference})
 	}
 	return v
-}
-
-// serveDemoUI gives the demo's local user (the owner of the sample
-// account) a random password, prints it, and serves the web UI on listen
-// until ctx is canceled ("Sync now" on the account page syncs it again).
-func serveDemoUI(ctx context.Context, e *env, listen string) error {
-	cfg, err := (&commonFlags{dataDir: new(string), db: new(string)}).resolve(e)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, e)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	pw := demoPassword()
-	hash, err := web.HashPassword(pw, web.PasswordParams{})
-	if err != nil {
-		return err
-	}
-	a.user.PasswordHash = hash
-	if err := a.store.UpdateUser(ctx, a.user); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ui, waitSyncs, err := a.newWebServer(ctx, webOptions{syncInterval: ingest.DefaultInterval})
-	if err != nil {
-		return err
-	}
-	defer waitSyncs()
-	srv := &http.Server{Handler: ui, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "The web UI is at http://%s — log in as %s with password %s\n", ln.Addr(), a.user.Name, pw)
-	fmt.Fprintln(e.stdout, "(a password for this demo only; press Ctrl-C to stop)")
-	<-ctx.Done()
-	cancel()
-	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer scancel()
-	_ = srv.Shutdown(sctx)
-	return nil
 }
 
 // demoPassword is 16 random characters for the demo user.
