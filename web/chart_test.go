@@ -307,3 +307,24 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// A portfolio's charts are drawn once and reused while Reports gives the
+// same view; a new view is drawn anew, and the cache stays bounded.
+func TestChartCache(t *testing.T) {
+	var c chartCache
+	p1 := &PortfolioView{Currency: "EUR", History: []ValuePoint{{Day: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Value: money.MustParse("10")}}}
+	p2 := &PortfolioView{Currency: "EUR"}
+	a, b := c.get(p1), c.get(p1)
+	if a != b || a.valueSVG == "" || !strings.Contains(string(a.valueSVG), "<svg") {
+		t.Fatalf("the same view was drawn twice (%p, %p) or not at all", a, b)
+	}
+	if c.get(p2) == a {
+		t.Fatal("another view got the first one's charts")
+	}
+	for range 2 * maxCachedCharts {
+		c.get(&PortfolioView{Currency: "EUR"})
+	}
+	if n := len(c.m); n > maxCachedCharts {
+		t.Fatalf("%d charts cached, want at most %d", n, maxCachedCharts)
+	}
+}

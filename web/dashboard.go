@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cointally/cointally"
@@ -25,7 +27,42 @@ type dashboardData struct {
 	Figures  dashFigures
 	Value    LineChart
 	Alloc    Donut
+	// ValueSVG and AllocSVG are the charts drawn.
+	ValueSVG, AllocSVG template.HTML
 	Holdings []holdingRow
+}
+
+// dashCharts are a portfolio's charts, drawn once.
+type dashCharts struct {
+	value              LineChart
+	alloc              Donut
+	valueSVG, allocSVG template.HTML
+}
+
+// chartCache keeps the charts of the portfolios shown lately: a view from
+// Reports does not change (a new computation is a new view), and drawing a
+// long history is most of a dashboard request's work.
+type chartCache struct {
+	mu sync.Mutex
+	m  map[*PortfolioView]*dashCharts
+}
+
+// maxCachedCharts bounds chartCache: a few portfolios per active user.
+const maxCachedCharts = 64
+
+func (c *chartCache) get(p *PortfolioView) *dashCharts {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch := c.m[p]; ch != nil {
+		return ch
+	}
+	ch := &dashCharts{value: newLineChart(p.History, p.Currency), alloc: newDonut(p.Holdings, p.Currency)}
+	ch.valueSVG, ch.allocSVG = ch.value.SVG(), ch.alloc.SVG()
+	if c.m == nil || len(c.m) >= maxCachedCharts {
+		c.m = map[*PortfolioView]*dashCharts{} // the old views are mostly stale
+	}
+	c.m[p] = ch
+	return ch
 }
 
 // holdingRow is one line of the holdings table, formatted exactly.
@@ -151,8 +188,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 				RealisedNeg:   p.Realised.IsNegative(),
 				UnrealisedNeg: p.Unrealised.IsNegative(),
 			}
-			data.Value = newLineChart(p.History, p.Currency)
-			data.Alloc = newDonut(p.Holdings, p.Currency)
+			ch := s.charts.get(p)
+			data.Value, data.Alloc, data.ValueSVG, data.AllocSVG = ch.value, ch.alloc, ch.valueSVG, ch.allocSVG
 			for _, h := range p.Holdings {
 				row := holdingRow{Asset: h.Asset, Quantity: h.Quantity.String(), Cost: moneyLabel(h.Cost, p.Currency, 2),
 					HasValue: h.HasValue, Source: h.Source}

@@ -59,6 +59,9 @@ type Config struct {
 	// Reports computes the tax page's and the dashboard's figures (nil:
 	// those pages say reports are not available).
 	Reports Reports
+	// Vault, when set, lets admins change how the key vault is protected
+	// on the settings page.
+	Vault VaultAdmin
 }
 
 // Server is the web UI, an http.Handler.
@@ -70,6 +73,8 @@ type Server struct {
 
 	dummyOnce sync.Once
 	dummyHash string // verified against when a user does not exist, to keep timing even
+
+	charts chartCache
 }
 
 // New checks cfg and parses every template.
@@ -165,6 +170,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /settings", s.withUser(true, s.settingsPage))
 	m.HandleFunc("POST /settings", s.withUser(true, s.ownWrites(s.settingsSave)))
 	m.HandleFunc("POST /settings/password", s.withUser(true, s.ownWrites(s.passwordChange)))
+	m.HandleFunc("POST /settings/vault", s.withUser(true, s.adminOnly(s.ownWrites(s.vaultPassphrase))))
 	s.mux = m
 }
 

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -22,13 +24,29 @@ type VaultModer interface {
 	VaultMode() string
 }
 
+// VaultAdmin changes how the server's key vault (which seals every user's
+// exchange keys) is protected. Only admins reach it.
+type VaultAdmin interface {
+	VaultModer
+	// SetPassphrase protects the vault with next: a new passphrase for a
+	// vault that has one (current must be it), or a passphrase instead of
+	// the key file (current is ignored). The stored keys are re-wrapped,
+	// never re-entered. KindUnauthorized if current is wrong; KindInvalid
+	// if next is unfit (too short).
+	SetPassphrase(ctx context.Context, current, next []byte) error
+}
+
+// MinPassphrase is the shortest vault passphrase accepted.
+const MinPassphrase = 10
+
 type settingsData struct {
 	Currency, Method, Interval string // stored values ("" for the default)
 	DefaultInterval            time.Duration
 	Currencies, Methods        []string
 	VaultMode                  string
+	VaultAdmin                 bool // the vault's protection can be changed here
 	Notice, Error              string
-	PasswordError              string
+	PasswordError, VaultError  string
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) {
@@ -38,6 +56,8 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) {
 		data.Notice = "Settings saved."
 	case "password":
 		data.Notice = "Password changed. Every other session of yours has been logged out."
+	case "vault":
+		data.Notice = "The key vault is now protected by the new passphrase. From now on, start the server with COINTALLY_PASSPHRASE set to it."
 	}
 	s.showSettings(w, r, http.StatusOK, data, nil)
 }
@@ -57,7 +77,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, status int
 	data.Currency, data.Method, data.Interval = set[cointally.SettingCurrency], set[cointally.SettingMethod], set[cointally.SettingSyncInterval]
 	data.DefaultInterval = s.cfg.SyncInterval
 	data.Currencies, data.Methods = Currencies, Methods
-	if vm, ok := s.cfg.Reports.(VaultModer); ok {
+	if s.cfg.Vault != nil {
+		data.VaultMode, data.VaultAdmin = s.cfg.Vault.VaultMode(), u.Admin
+	} else if vm, ok := s.cfg.Reports.(VaultModer); ok {
 		data.VaultMode = vm.VaultMode()
 	}
 	s.render(w, r, status, "settings", data)
@@ -102,6 +124,43 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, "/settings?done=saved", http.StatusSeeOther)
+}
+
+// vaultPassphrase protects the vault with a new passphrase (admins only).
+// The passphrases typed are never shown again, not even after a mistake.
+func (s *Server) vaultPassphrase(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Vault == nil {
+		s.fail(w, r, errNoPage)
+		return
+	}
+	bad := func(status int, msg string) {
+		s.showSettings(w, r, status, settingsData{VaultError: msg}, nil)
+	}
+	next := []byte(r.PostFormValue("new_passphrase"))
+	defer clear(next)
+	switch {
+	case len(next) < MinPassphrase:
+		bad(http.StatusBadRequest, fmt.Sprintf("The new passphrase is too short: use at least %d characters.", MinPassphrase))
+		return
+	case string(next) != r.PostFormValue("new_passphrase2"):
+		bad(http.StatusBadRequest, "The two new passphrases differ.")
+		return
+	}
+	current := []byte(r.PostFormValue("current_passphrase"))
+	defer clear(current)
+	if err := s.cfg.Vault.SetPassphrase(r.Context(), current, next); err != nil {
+		switch cointally.KindOf(err) {
+		case cointally.KindUnauthorized:
+			bad(http.StatusForbidden, "The current passphrase is wrong.")
+		case cointally.KindInvalid:
+			bad(http.StatusBadRequest, capitalize(s.userMessage(err))+".")
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	s.log.Info("web: the key vault's passphrase was changed", "by", reqOf(r).user.Name)
+	http.Redirect(w, r, "/settings?done=vault", http.StatusSeeOther)
 }
 
 // passwordChange sets a new password for the logged-in user after checking

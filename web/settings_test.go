@@ -1,12 +1,17 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/web"
 )
 
 func TestSettingsSave(t *testing.T) {
@@ -140,4 +145,88 @@ func TestPasswordChange(t *testing.T) {
 	}
 	wantStatus(t, e.browser().login("alice", "alice-password-1"), http.StatusUnauthorized, "the old password")
 	wantStatus(t, e.browser().login("alice", "new-password-22"), http.StatusSeeOther, "the new password")
+}
+
+// fakeVault is a VaultAdmin whose passphrase the test knows.
+type fakeVault struct {
+	mu      sync.Mutex
+	mode    string
+	current string
+	changes int
+}
+
+func (f *fakeVault) VaultMode() string { f.mu.Lock(); defer f.mu.Unlock(); return f.mode }
+
+func (f *fakeVault) SetPassphrase(_ context.Context, current, next []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.mode == "passphrase" && string(current) != f.current {
+		return &cointally.Error{Kind: cointally.KindUnauthorized, Message: "wrong"}
+	}
+	f.mode, f.current = "passphrase", string(next)
+	f.changes++
+	return nil
+}
+
+// An admin protects the vault with a passphrase and changes it on the
+// settings page; a user who is not an admin cannot; the passphrases typed
+// never come back in a page.
+func TestVaultPassphraseChange(t *testing.T) {
+	t.Parallel()
+	fv := &fakeVault{mode: "keyfile"}
+	e := setup(t, func(c *web.Config) { c.Vault = fv })
+	e.addUser("root", "root-password-1", true)
+	e.addUser("alice", "alice-password-1", false)
+
+	alice := e.browser()
+	alice.mustLogin("alice", "alice-password-1")
+	if body := alice.get("/settings").Body.String(); strings.Contains(body, `action="/settings/vault"`) {
+		t.Error("a user who is not an admin sees the vault form")
+	}
+	alice.get("/settings")
+	if w := alice.post("/settings/vault", url.Values{"new_passphrase": {"alice-vault-pass"}, "new_passphrase2": {"alice-vault-pass"}}); w.Code != http.StatusForbidden && w.Code != http.StatusNotFound {
+		t.Errorf("a user who is not an admin changing the vault: %d", w.Code)
+	}
+
+	root := e.browser()
+	root.mustLogin("root", "root-password-1")
+	body := root.get("/settings").Body.String()
+	if !strings.Contains(body, "Protect the vault with a passphrase") || strings.Contains(body, "current_passphrase") {
+		t.Fatalf("a key-file vault's form: want a new passphrase only")
+	}
+	tests := []struct {
+		name       string
+		form       url.Values
+		wantStatus int
+		wantText   string
+		wantPass   string // the vault's passphrase after the request
+	}{
+		{"too short", url.Values{"new_passphrase": {"short-1"}, "new_passphrase2": {"short-1"}}, http.StatusBadRequest, "too short", ""},
+		{"differ", url.Values{"new_passphrase": {"first-passphrase"}, "new_passphrase2": {"other-passphrase"}}, http.StatusBadRequest, "differ", ""},
+		{"forged CSRF", url.Values{"new_passphrase": {"first-passphrase"}, "new_passphrase2": {"first-passphrase"}, "csrf_token": {"forged"}}, http.StatusForbidden, "", ""},
+		{"protect", url.Values{"new_passphrase": {"first-passphrase"}, "new_passphrase2": {"first-passphrase"}}, http.StatusSeeOther, "", "first-passphrase"},
+		{"wrong current", url.Values{"current_passphrase": {"not-the-passphrase"}, "new_passphrase": {"second-passphrase"}, "new_passphrase2": {"second-passphrase"}}, http.StatusForbidden, "current passphrase is wrong", "first-passphrase"},
+		{"change", url.Values{"current_passphrase": {"first-passphrase"}, "new_passphrase": {"second-passphrase"}, "new_passphrase2": {"second-passphrase"}}, http.StatusSeeOther, "", "second-passphrase"},
+	}
+	for _, tt := range tests {
+		root.get("/settings")
+		w := root.post("/settings/vault", tt.form)
+		if w.Code != tt.wantStatus || !strings.Contains(w.Body.String(), tt.wantText) {
+			t.Errorf("%s: %d, want %d with %q", tt.name, w.Code, tt.wantStatus, tt.wantText)
+		}
+		for _, field := range []string{"current_passphrase", "new_passphrase", "new_passphrase2"} {
+			if v := tt.form.Get(field); v != "" && strings.Contains(w.Body.String(), v) {
+				t.Errorf("%s: the page shows the %s typed", tt.name, field)
+			}
+		}
+		if fv.VaultMode() == "passphrase" && fv.current != tt.wantPass || fv.VaultMode() == "keyfile" && tt.wantPass != "" {
+			t.Errorf("%s: the vault's passphrase is %q, want %q", tt.name, fv.current, tt.wantPass)
+		}
+	}
+	if fv.changes != 2 {
+		t.Errorf("%d changes, want 2", fv.changes)
+	}
+	if body := root.get("/settings?done=vault").Body.String(); !strings.Contains(body, "COINTALLY_PASSPHRASE") || !strings.Contains(body, "current_passphrase") {
+		t.Error("after the change the page does not say how to start the server, or asks no current passphrase")
+	}
 }

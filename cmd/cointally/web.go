@@ -42,6 +42,7 @@ func (a *app) newWebServer(ctx context.Context, o webOptions) (srv *web.Server, 
 		TLS:          o.tls,
 		TrustProxy:   o.trustProxy,
 		Reports:      newWebReports(ctx, a),
+		Vault:        &webVault{a: a},
 	})
 	return srv, ws, err
 }
