@@ -23,13 +23,13 @@ type dashboardData struct {
 	Portfolio *PortfolioView // nil without Reports
 	// Refresh is the seconds after which the page reloads itself while
 	// the figures are computed (0: no reload).
-	Refresh  int
-	Figures  dashFigures
-	Value    LineChart
-	Alloc    Donut
+	Refresh int
+	Figures dashFigures
+	Value   LineChart
+	Alloc   Donut
 	// ValueSVG and AllocSVG are the charts drawn.
 	ValueSVG, AllocSVG template.HTML
-	Holdings []holdingRow
+	Holdings           []holdingRow
 }
 
 // dashCharts are a portfolio's charts, drawn once.
