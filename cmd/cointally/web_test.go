@@ -40,51 +40,8 @@ func TestServeWebAddExchange(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.mustRun("alice-web-password\n", "user", "add", "alice")
-	var stdout, stderr syncBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return h.vars[k] }, stdinIsTerminal: func() bool { return false },
-		readPassword: func() ([]byte, error) { return nil, errors.New("no terminal") }, now: time.Now}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--sync-interval", "24h"}, e) }()
-	var addr string
-	for addr == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if out := stdout.String(); strings.Contains(out, "http://") {
-			addr = strings.Fields(out[strings.Index(out, "http://"):])[0]
-		}
-	}
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	var all strings.Builder
-	csrfRE := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-	var csrf string
-	fetch := func(method, path string, form url.Values) (int, string) {
-		t.Helper()
-		var resp *http.Response
-		var err error
-		if method == "POST" {
-			form.Set("csrf_token", csrf)
-			resp, err = client.PostForm(addr+path, form)
-		} else {
-			resp, err = client.Get(addr + path)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if m := csrfRE.FindSubmatch(b); m != nil {
-			csrf = strings.ReplaceAll(string(m[1]), "&#43;", "+")
-		}
-		all.Write(b)
-		return resp.StatusCode, resp.Request.URL.Path + "\n" + string(b)
-	}
+	srv := startServe(t, h)
+	fetch, stderr := srv.fetch, &srv.stderr
 	if code, _ := fetch("GET", "/login", nil); code != 200 {
 		t.Fatalf("GET /login: %d", code)
 	}
@@ -128,12 +85,85 @@ func TestServeWebAddExchange(t *testing.T) {
 		t.Errorf("the web account landed on the local user: %+v", a)
 	}
 	for _, k := range []string{key, "alice-withdraw-key-0003"} {
-		if strings.Contains(all.String(), secretOf(k)) {
+		if strings.Contains(srv.all.String(), secretOf(k)) {
 			t.Errorf("a response contained the private key of %s", k)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve after cancel: %v", err)
+	srv.stop()
+}
+
+// serveSession is `cointally serve` run in-process on 127.0.0.1 with a
+// browser-like client (cookies, the page's CSRF token) logged in as
+// nobody yet.
+type serveSession struct {
+	t              *testing.T
+	addr           string
+	stdout, stderr syncBuffer
+	cancel         context.CancelFunc
+	done           chan error
+	client         *http.Client
+	csrf           string
+	all            strings.Builder // every response body, for the leak checks
+}
+
+// startServe runs serve for the harness's data directory.
+func startServe(t *testing.T, h *harness) *serveSession {
+	t.Helper()
+	s := &serveSession{t: t, done: make(chan error, 1)}
+	e := &env{stdin: strings.NewReader(""), stdout: &s.stdout, stderr: &s.stderr,
+		getenv: func(k string) string { return h.vars[k] }, stdinIsTerminal: func() bool { return false },
+		readPassword: func() ([]byte, error) { return nil, errors.New("no terminal") }, now: time.Now}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	s.cancel = cancel
+	t.Cleanup(cancel)
+	go func() { s.done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--sync-interval", "24h"}, e) }()
+	for s.addr == "" {
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve stopped: %v\n%s", err, s.stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if out := s.stdout.String(); strings.Contains(out, "http://") {
+			s.addr = strings.Fields(out[strings.Index(out, "http://"):])[0]
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	s.client = &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	return s
+}
+
+var csrfFieldRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// fetch sends a request (a POST carries the last page's CSRF token) and
+// returns the status and the final URL's path and query, a newline, then
+// the body.
+func (s *serveSession) fetch(method, path string, form url.Values) (int, string) {
+	s.t.Helper()
+	var resp *http.Response
+	var err error
+	if method == "POST" {
+		form.Set("csrf_token", s.csrf)
+		resp, err = s.client.PostForm(s.addr+path, form)
+	} else {
+		resp, err = s.client.Get(s.addr + path)
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := csrfFieldRE.FindSubmatch(b); m != nil {
+		s.csrf = strings.ReplaceAll(string(m[1]), "&#43;", "+")
+	}
+	s.all.Write(b)
+	return resp.StatusCode, resp.Request.URL.RequestURI() + "\n" + string(b)
+}
+
+// stop stops serve and checks that it ended cleanly.
+func (s *serveSession) stop() {
+	s.t.Helper()
+	s.cancel()
+	if err := <-s.done; err != nil {
+		s.t.Fatalf("serve after cancel: %v", err)
 	}
 }

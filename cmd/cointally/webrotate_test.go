@@ -1,13 +1,8 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,51 +16,8 @@ func TestServeWebRotateAndRemove(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.mustRun("alice-web-password\n", "user", "add", "alice")
-	var stdout, stderr syncBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return h.vars[k] }, stdinIsTerminal: func() bool { return false },
-		readPassword: func() ([]byte, error) { return nil, errors.New("no terminal") }, now: time.Now}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--sync-interval", "24h"}, e) }()
-	var addr string
-	for addr == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if out := stdout.String(); strings.Contains(out, "http://") {
-			addr = strings.Fields(out[strings.Index(out, "http://"):])[0]
-		}
-	}
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	var all strings.Builder
-	csrfRE := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-	var csrf string
-	fetch := func(method, path string, form url.Values) (int, string) {
-		t.Helper()
-		var resp *http.Response
-		var err error
-		if method == "POST" {
-			form.Set("csrf_token", csrf)
-			resp, err = client.PostForm(addr+path, form)
-		} else {
-			resp, err = client.Get(addr + path)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if m := csrfRE.FindSubmatch(b); m != nil {
-			csrf = strings.ReplaceAll(string(m[1]), "&#43;", "+")
-		}
-		all.Write(b)
-		return resp.StatusCode, resp.Request.URL.RequestURI() + "\n" + string(b)
-	}
+	srv := startServe(t, h)
+	fetch := srv.fetch
 	fetch("GET", "/login", nil)
 	if code, _ := fetch("POST", "/login", url.Values{"username": {"alice"}, "password": {"alice-web-password"}}); code != 200 {
 		t.Fatalf("login: %d", code)
@@ -125,12 +77,9 @@ func TestServeWebRotateAndRemove(t *testing.T) {
 		t.Fatalf("remove, keep data: %d\n%s", code, body)
 	}
 	for _, k := range []string{first, "alice-second-key-0002", "alice-withdraw-key-0003", "bob-read-only-key-0007"} {
-		if strings.Contains(all.String(), secretOf(k)) {
+		if strings.Contains(srv.all.String(), secretOf(k)) {
 			t.Errorf("a response contained the private key of %s", k)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve after cancel: %v", err)
-	}
+	srv.stop()
 }
