@@ -171,6 +171,8 @@ type EntryFilter struct {
 	AccountID int64  // if set, only this account (none if the user does not own it)
 	Asset     string // if set, only this asset code
 	Type      string // if set, only this entry type
+	ID        string // if set, only the entry with this ledger ID
+	RefID     string // if set, only entries with this refid
 	From, To  time.Time
 	// Limit caps the number of entries returned (0: no cap); Offset skips
 	// that many first.

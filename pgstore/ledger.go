@@ -375,6 +375,12 @@ func (db *DB) FindEntries(ctx context.Context, f cointally.EntryFilter) ([]*coin
 	if f.Type != "" {
 		add(`type = ?`, f.Type)
 	}
+	if f.ID != "" {
+		add(`id = ?`, f.ID)
+	}
+	if f.RefID != "" {
+		add(`refid = ?`, f.RefID)
+	}
 	if !f.From.IsZero() {
 		add(`time >= ?`, f.From.UnixNano())
 	}

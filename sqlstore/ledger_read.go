@@ -337,6 +337,12 @@ func (db *DB) FindEntries(ctx context.Context, f cointally.EntryFilter) ([]*coin
 	if f.Type != "" {
 		conds, args = append(conds, `type = ?`), append(args, f.Type)
 	}
+	if f.ID != "" {
+		conds, args = append(conds, `id = ?`), append(args, f.ID)
+	}
+	if f.RefID != "" {
+		conds, args = append(conds, `refid = ?`), append(args, f.RefID)
+	}
 	if !f.From.IsZero() {
 		conds, args = append(conds, `time >= ?`), append(args, f.From.UnixNano())
 	}

@@ -422,7 +422,10 @@ type txData struct {
 	// SearchedTo is set when a search stopped on its budget: it looked at
 	// entries down to this time.
 	SearchedTo time.Time
-	Empty      bool
+	// Exact is set when the search term is a ledger ID or refid: the page
+	// lists those entries (with the other legs of their transactions).
+	Exact bool
+	Empty bool
 }
 
 // txGroup is the entries of one refid that sit together on a page: a
@@ -518,8 +521,17 @@ func (s *Server) transactionsPage(w http.ResponseWriter, r *http.Request) {
 		names[a.ID] = a.Name
 	}
 	var list []*cointally.Entry
+	if q.Q != "" && q.Before == nil && q.After == nil {
+		// A ledger ID or refid pasted from Kraken is found at once through
+		// the store's indexes, however old it is.
+		if list, err = s.exactMatches(ctx, who.Owner.ID, q); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		data.Exact = len(list) > 0
+	}
 	const want = txPageSize + txLookahead
-	if sc != nil {
+	if sc != nil && !data.Exact {
 		if list, err = sc.next(ctx, want); err != nil {
 			s.fail(w, r, err)
 			return
@@ -530,10 +542,13 @@ func (s *Server) transactionsPage(w http.ResponseWriter, r *http.Request) {
 	for n < len(list) && n > 0 && list[n].RefID == list[n-1].RefID && list[n].RefID != "" {
 		n++
 	}
+	if data.Exact {
+		n = len(list)
+	}
 	// A scan returns fewer entries than asked only when it ended, or when a
 	// search used up its budget: then the next page goes on from the last
 	// entry it read.
-	budgetStop := sc != nil && !sc.done && len(list) < want
+	budgetStop := sc != nil && !data.Exact && !sc.done && len(list) < want
 	more := n < len(list) || budgetStop
 	page := list[:n]
 	forward := q.After == nil // newest first was the scan's direction
@@ -583,6 +598,57 @@ func (s *Server) transactionsPage(w http.ResponseWriter, r *http.Request) {
 	data.Rows = txRowsHTML(groups, q.As)
 	data.Empty = len(page) == 0
 	s.render(w, r, http.StatusOK, "transactions", data)
+}
+
+// maxExact bounds the entries an exact search shows (a refid has a few).
+const maxExact = 200
+
+// exactMatches returns the entries whose ledger ID or refid is the search
+// term (as typed or in upper case, as Kraken writes them) within the other
+// filters, with the other legs of their transactions, newest first.
+func (s *Server) exactMatches(ctx context.Context, ownerID int64, q txQuery) ([]*cointally.Entry, error) {
+	base := cointally.EntryFilter{UserID: ownerID, AccountID: q.Account, Asset: q.Asset, Type: q.Type,
+		From: q.From, To: q.To, Limit: maxExact, Descending: true}
+	seen := map[string]bool{}
+	var out []*cointally.Entry
+	add := func(f cointally.EntryFilter) error {
+		list, _, err := s.cfg.Store.FindEntries(ctx, f)
+		for _, e := range list {
+			if c := cursorOf(e).String(); !seen[c] && len(out) < maxExact {
+				seen[c] = true
+				out = append(out, e)
+			}
+		}
+		return err
+	}
+	terms := []string{q.Q}
+	if up := strings.ToUpper(q.Q); up != q.Q {
+		terms = append(terms, up)
+	}
+	for _, term := range terms {
+		byID, byRef := base, base
+		byID.ID, byRef.RefID = term, term
+		if err := add(byID); err != nil {
+			return nil, err
+		}
+		if err := add(byRef); err != nil {
+			return nil, err
+		}
+	}
+	// The other legs of a transaction found by one of its ledger IDs.
+	refs := map[string]bool{}
+	for _, e := range out {
+		if e.RefID != "" && !refs[e.RefID] {
+			refs[e.RefID] = true
+			legs := base
+			legs.RefID = e.RefID
+			if err := add(legs); err != nil {
+				return nil, err
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *cointally.Entry) int { return cursorOf(a).cmp(b) }) // newest first
+	return out, nil
 }
 
 // txScan checks the filters against the user's accounts and returns the

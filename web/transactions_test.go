@@ -301,6 +301,13 @@ func TestTransactionsFilters(t *testing.T) {
 	b := w.e.browser()
 	b.mustLogin("alice", "alice-password-1")
 	from, to := time.Date(2023, 1, 10, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 20, 0, 0, 0, 0, time.UTC)
+	refsOf := map[string]map[string]bool{} // ledger ID -> the refids of its entries
+	for _, e := range w.all {
+		if refsOf[e.ID] == nil {
+			refsOf[e.ID] = map[string]bool{}
+		}
+		refsOf[e.ID][e.RefID] = true
+	}
 	tests := []struct {
 		name  string
 		query string
@@ -311,7 +318,9 @@ func TestTransactionsFilters(t *testing.T) {
 		{"type", "type=staking", func(e cointally.Entry) bool { return e.Type == "staking" }},
 		{"dates", "from=2023-01-10&to=2025-01-19", func(e cointally.Entry) bool { return !e.Time.Before(from) && e.Time.Before(to) }},
 		{"type and account", fmt.Sprintf("type=deposit&account=%d", w.main.ID), func(e cointally.Entry) bool { return e.Type == "deposit" && e.AccountID == w.main.ID }},
-		{"search ledger ID", "q=l004-a", func(e cointally.Entry) bool { return e.ID == "L004-A" }},
+		// A ledger ID finds its entries (in any account) with the other
+		// legs of their transactions.
+		{"search ledger ID", "q=l004-a", func(e cointally.Entry) bool { return e.ID == "L004-A" || refsOf["L004-A"][e.RefID] }},
 		{"search refid", "q=TRD003", func(e cointally.Entry) bool { return e.RefID == "TRD003" }},
 		{"search asset alias", "q=BTC", func(e cointally.Entry) bool { return e.Asset == "XXBT" }},
 		{"nothing", "asset=XDG", func(cointally.Entry) bool { return false }},
@@ -565,6 +574,13 @@ func TestTransactionsSearchBudget(t *testing.T) {
 	}
 	if pages < 2 {
 		t.Errorf("the search read all 12,000 entries in one request")
+	}
+	// The whole ledger ID (or refid), however old, is found at once.
+	for _, q := range []string{"LNEEDLE", "lneedle", "RLNEEDLE"} {
+		body := b.get("/transactions?q=" + q).Body.String()
+		if got := rows(body); len(got) != 1 || got[0] != fmt.Sprintf("%d/LNEEDLE", acct.ID) || !strings.Contains(body, "ledger ID or refid") {
+			t.Errorf("q=%s: found %v, want LNEEDLE on the first page", q, got)
+		}
 	}
 }
 

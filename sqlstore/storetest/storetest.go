@@ -982,9 +982,13 @@ func testFindEntries(t *testing.T, s cointally.Store) {
 	}
 	_, err := s.PutEntries(ctx, a1.ID, batch, nil)
 	must(t, err)
-	_, err = s.PutEntries(ctx, a2.ID, []cointally.Entry{entry("M1", base.Add(90*time.Minute), "XETH", "1")}, nil)
+	m1 := entry("M1", base.Add(90*time.Minute), "XETH", "1")
+	m1.RefID = "TL01" // the other leg of L01's transaction, in another account
+	_, err = s.PutEntries(ctx, a2.ID, []cointally.Entry{m1}, nil)
 	must(t, err)
-	_, err = s.PutEntries(ctx, b1.ID, []cointally.Entry{entry("B1", base, "XXBT", "1")}, nil)
+	b := entry("B1", base, "XXBT", "1")
+	b.RefID = "TL01"
+	_, err = s.PutEntries(ctx, b1.ID, []cointally.Entry{b}, nil)
 	must(t, err)
 
 	for _, tc := range []struct {
@@ -1009,6 +1013,10 @@ func testFindEntries(t *testing.T, s cointally.Store) {
 		{"another user's account", cointally.EntryFilter{UserID: alice.ID, AccountID: b1.ID}, []string{}, 0},
 		{"bob", cointally.EntryFilter{UserID: bob.ID}, []string{"B1"}, 1},
 		{"no match", cointally.EntryFilter{UserID: alice.ID, Asset: "DOGE"}, []string{}, 0},
+		{"ledger ID", cointally.EntryFilter{UserID: alice.ID, ID: "L07"}, []string{"L07"}, 1},
+		{"another user's ledger ID", cointally.EntryFilter{UserID: alice.ID, ID: "B1"}, []string{}, 0},
+		{"refid, across accounts but not users", cointally.EntryFilter{UserID: alice.ID, RefID: "TL01"}, []string{"L01", "M1"}, 2},
+		{"refid in one account", cointally.EntryFilter{UserID: alice.ID, AccountID: a2.ID, RefID: "TL01"}, []string{"M1"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			list, total, err := s.FindEntries(ctx, tc.f)
