@@ -42,16 +42,6 @@ func permsJSON(p []string) string {
 	return string(b)
 }
 
-func checkCredential(c *cointally.Credential) error {
-	if len(c.APIKeySealed) == 0 || len(c.PrivateKeySealed) == 0 {
-		return invalid("a credential needs both sealed halves")
-	}
-	if c.NonceHighWater > math.MaxInt64 {
-		return invalid("nonce %d is out of range", c.NonceHighWater)
-	}
-	return nil
-}
-
 // CreateAccount implements cointally.AccountStore.
 func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointally.Credential) error {
 	const op = "pgstore: create account"
@@ -62,7 +52,7 @@ func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointa
 		return wrap(op, invalid("account %q needs an exchange", a.Name))
 	}
 	if c != nil {
-		if err := checkCredential(c); err != nil {
+		if err := c.Check(); err != nil {
 			return wrap(op, err)
 		}
 	}
@@ -233,7 +223,7 @@ func (db *DB) Credential(ctx context.Context, accountID int64) (*cointally.Crede
 // PutCredential implements cointally.AccountStore.
 func (db *DB) PutCredential(ctx context.Context, c *cointally.Credential) error {
 	const op = "pgstore: put credential"
-	if err := checkCredential(c); err != nil {
+	if err := c.Check(); err != nil {
 		return wrap(op, err)
 	}
 	return db.update(ctx, op, func(tx *tx) error {

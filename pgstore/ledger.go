@@ -45,37 +45,6 @@ const (
 	entryColumns = `account_id, id, refid, time, type, subtype, aclass, asset, wallet, amount, fee, balance, source, unknown, raw`
 )
 
-func checkEntry(accountID int64, e *cointally.Entry) error {
-	switch {
-	case e.ID == "":
-		return invalid("a ledger entry has no ID")
-	case e.AccountID != 0 && e.AccountID != accountID:
-		return invalid("entry %s belongs to account %d, not %d", e.ID, e.AccountID, accountID)
-	case e.Asset == "":
-		return invalid("entry %s has no asset", e.ID)
-	case e.Time.IsZero():
-		return invalid("entry %s has no time", e.ID)
-	case cointally.SourceRank(e.Source) == 0:
-		return invalid("entry %s has unknown source %q", e.ID, e.Source)
-	}
-	for _, f := range [...]string{e.ID, e.RefID, e.Type, e.Subtype, e.Aclass, e.Asset, e.Wallet} {
-		if hasControl(f) {
-			return invalid("entry %s has a control character in %q", e.ID, f)
-		}
-	}
-	return nil
-}
-
-func checkCheckpoint(accountID int64, cp *cointally.Checkpoint) error {
-	switch {
-	case cp.Stream == "":
-		return invalid("a checkpoint needs a stream")
-	case cp.AccountID != 0 && cp.AccountID != accountID:
-		return invalid("the checkpoint belongs to account %d, not %d", cp.AccountID, accountID)
-	}
-	return nil
-}
-
 func balanceValue(e *cointally.Entry) *string {
 	if !e.HasBalance {
 		return nil
@@ -115,7 +84,7 @@ func (db *DB) PutEntries(ctx context.Context, accountID int64, entries []cointal
 	const op = "pgstore: put entries"
 	var res cointally.PutResult
 	if cp != nil {
-		if err := checkCheckpoint(accountID, cp); err != nil {
+		if err := cp.CheckFor(accountID); err != nil {
 			return res, wrap(op, err)
 		}
 	}
@@ -131,7 +100,7 @@ func (db *DB) PutEntries(ctx context.Context, accountID int64, entries []cointal
 		// Checked before anything is sent (after the account, whose
 		// absence comes first): a bad entry stores nothing.
 		for i := range entries {
-			if err := checkEntry(accountID, &entries[i]); err != nil {
+			if err := entries[i].CheckFor(accountID); err != nil {
 				return err
 			}
 		}
@@ -208,7 +177,7 @@ func (tx *tx) mergeChunk(ctx context.Context, accountID int64, chunk []cointally
 		if !ok {
 			return fmt.Errorf("entry %s was neither inserted nor found", e.ID)
 		}
-		fields := entryDiff(old, e)
+		fields := old.DiffFields(e)
 		replace := cointally.SourceRank(e.Source) > cointally.SourceRank(old.Source)
 		if replace {
 			if _, err := tx.Exec(ctx, replaceEntrySQL, e.RefID, e.Time.UnixNano(), e.Type, e.Subtype, e.Aclass,
@@ -235,27 +204,6 @@ func (tx *tx) mergeChunk(ctx context.Context, accountID int64, chunk []cointally
 		}
 	}
 	return nil
-}
-
-// entryDiff names the fields in which a and b differ.
-func entryDiff(a, b *cointally.Entry) []string {
-	var f []string
-	if a.Asset != b.Asset {
-		f = append(f, "asset")
-	}
-	if !a.Time.Equal(b.Time) {
-		f = append(f, "time")
-	}
-	if !a.Amount.Equal(b.Amount) {
-		f = append(f, "amount")
-	}
-	if !a.Fee.Equal(b.Fee) {
-		f = append(f, "fee")
-	}
-	if a.HasBalance && b.HasBalance && !a.Balance.Equal(b.Balance) {
-		f = append(f, "balance")
-	}
-	return f
 }
 
 // LedgerVersion implements cointally.LedgerStore. The version is a counter
@@ -498,7 +446,7 @@ func (db *DB) Checkpoints(ctx context.Context, accountID int64) ([]cointally.Che
 // PutCheckpoint implements cointally.LedgerStore.
 func (db *DB) PutCheckpoint(ctx context.Context, cp *cointally.Checkpoint) error {
 	const op = "pgstore: put checkpoint"
-	if err := checkCheckpoint(cp.AccountID, cp); err != nil {
+	if err := cp.CheckFor(cp.AccountID); err != nil {
 		return wrap(op, err)
 	}
 	return db.update(ctx, op, func(tx *tx) error {

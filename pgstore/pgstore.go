@@ -457,16 +457,6 @@ func (tx *tx) accountExists(ctx context.Context, id int64) error {
 	return err
 }
 
-// hasControl reports whether s holds an ASCII control character.
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
 func raw(b []byte) []byte {
 	if b == nil {
 		return []byte{}

@@ -11,35 +11,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// validPricePoint checks p as PutPrices documents.
-func validPricePoint(p *cointally.PricePoint) error {
-	switch {
-	case p.Base == "" || p.Quote == "":
-		return invalid("a price has no base or quote")
-	case p.Source == "":
-		return invalid("price %s/%s has no source", p.Base, p.Quote)
-	case p.Time.IsZero():
-		return invalid("price %s/%s from %s has no time", p.Base, p.Quote, p.Source)
-	case p.Price.IsNegative():
-		return invalid("price %s/%s at %s is negative (%s)", p.Base, p.Quote, p.Time.UTC().Format(time.RFC3339), p.Price)
-	case p.Price.IsZero() && !p.Missing:
-		return invalid("price %s/%s at %s is zero; record a missing price with Missing", p.Base, p.Quote, p.Time.UTC().Format(time.RFC3339))
-	}
-	for _, s := range []string{p.Base, p.Quote, p.Source} {
-		if hasControl(s) {
-			return invalid("price %q/%q from %q contains a control character", p.Base, p.Quote, p.Source)
-		}
-	}
-	return nil
-}
-
 // PutPrices implements cointally.PriceStore. Points go in chunks of array
 // parameters; a point repeated in one chunk is upserted one at a time
 // (one multi-row ON CONFLICT DO UPDATE may not touch a row twice).
 func (db *DB) PutPrices(ctx context.Context, points []cointally.PricePoint) (int, error) {
 	const op = "pgstore: put prices"
 	for i := range points {
-		if err := validPricePoint(&points[i]); err != nil {
+		if err := points[i].Check(); err != nil {
 			return 0, wrap(op, err)
 		}
 	}

@@ -79,7 +79,7 @@ func (db *DB) RestoreAccount(ctx context.Context, a *cointally.Account, c *coint
 		return wrap(op, invalid("a restored account needs an ID, a name, an exchange and a status"))
 	}
 	if c != nil {
-		if err := checkCredential(c); err != nil {
+		if err := c.Check(); err != nil {
 			return wrap(op, err)
 		}
 	}

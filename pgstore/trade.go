@@ -16,7 +16,7 @@ import (
 func (db *DB) PutTrades(ctx context.Context, accountID int64, trades []cointally.Trade, cp *cointally.Checkpoint) (int, error) {
 	const op = "pgstore: put trades"
 	if cp != nil {
-		if err := checkCheckpoint(accountID, cp); err != nil {
+		if err := cp.CheckFor(accountID); err != nil {
 			return 0, wrap(op, err)
 		}
 	}
@@ -116,7 +116,7 @@ func (db *DB) Trades(ctx context.Context, accountID int64, fn func(*cointally.Tr
 func (db *DB) PutOrders(ctx context.Context, accountID int64, orders []cointally.Order, cp *cointally.Checkpoint) (int, error) {
 	const op = "pgstore: put orders"
 	if cp != nil {
-		if err := checkCheckpoint(accountID, cp); err != nil {
+		if err := cp.CheckFor(accountID); err != nil {
 			return 0, wrap(op, err)
 		}
 	}

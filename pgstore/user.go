@@ -152,7 +152,7 @@ func (db *DB) PutSetting(ctx context.Context, userID int64, key, value string) e
 	switch {
 	case key == "":
 		return wrap(op, invalid("a setting needs a key"))
-	case hasControl(key) || hasControl(value):
+	case cointally.HasControl(key) || cointally.HasControl(value):
 		return wrap(op, invalid("setting %q holds a control character", key))
 	}
 	return db.update(ctx, op, func(tx *tx) error {

@@ -36,49 +36,6 @@ const (
 		WHERE account_id = ? AND id = ?`
 )
 
-func checkEntry(accountID int64, e *cointally.Entry) error {
-	switch {
-	case e.ID == "":
-		return invalid("a ledger entry has no ID")
-	case e.AccountID != 0 && e.AccountID != accountID:
-		return invalid("entry %s belongs to account %d, not %d", e.ID, e.AccountID, accountID)
-	case e.Asset == "":
-		return invalid("entry %s has no asset", e.ID)
-	case e.Time.IsZero():
-		return invalid("entry %s has no time", e.ID)
-	case cointally.SourceRank(e.Source) == 0:
-		return invalid("entry %s has unknown source %q", e.ID, e.Source)
-	}
-	for _, f := range [...]string{e.ID, e.RefID, e.Type, e.Subtype, e.Aclass, e.Asset, e.Wallet} {
-		if hasControl(f) {
-			return invalid("entry %s has a control character in %q", e.ID, f)
-		}
-	}
-	return nil
-}
-
-// hasControl reports whether s holds an ASCII control character. Ledger
-// codes and names never do; refusing them keeps the packed read format
-// (ledger_read.go) unambiguous.
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-func checkCheckpoint(accountID int64, cp *cointally.Checkpoint) error {
-	switch {
-	case cp.Stream == "":
-		return invalid("a checkpoint needs a stream")
-	case cp.AccountID != 0 && cp.AccountID != accountID:
-		return invalid("the checkpoint belongs to account %d, not %d", cp.AccountID, accountID)
-	}
-	return nil
-}
-
 // accountExists returns NotFound unless the account exists.
 func (tx *tx) accountExists(ctx context.Context, id int64) error {
 	var one int
@@ -108,7 +65,7 @@ func (db *DB) PutEntries(ctx context.Context, accountID int64, entries []cointal
 	const op = "sqlstore: put entries"
 	var res cointally.PutResult
 	if cp != nil {
-		if err := checkCheckpoint(accountID, cp); err != nil {
+		if err := cp.CheckFor(accountID); err != nil {
 			return res, wrap(op, err)
 		}
 	}
@@ -125,7 +82,7 @@ func (db *DB) PutEntries(ctx context.Context, accountID int64, entries []cointal
 				e := &chunk[i]
 				// Checked here, not before the transaction, so that a bad
 				// entry late in a batch undoes the ones before it.
-				if err := checkEntry(accountID, e); err != nil {
+				if err := e.CheckFor(accountID); err != nil {
 					return err
 				}
 				args = append(args, accountID, e.ID, e.RefID, e.Time.UnixNano(), e.Type, e.Subtype, e.Aclass,
@@ -250,7 +207,7 @@ func (tx *tx) mergeChunk(ctx context.Context, accountID int64, chunk []cointally
 		if !ok {
 			return fmt.Errorf("entry %s was neither inserted nor found", e.ID)
 		}
-		fields := entryDiff(old, e)
+		fields := old.DiffFields(e)
 		replace := cointally.SourceRank(e.Source) > cointally.SourceRank(old.Source)
 		if replace {
 			_, err := tx.ExecContext(ctx, replaceEntrySQL, e.RefID, e.Time.UnixNano(), e.Type, e.Subtype, e.Aclass,
@@ -272,27 +229,6 @@ func (tx *tx) mergeChunk(ctx context.Context, accountID int64, chunk []cointally
 		}
 	}
 	return nil
-}
-
-// entryDiff names the fields in which a and b differ.
-func entryDiff(a, b *cointally.Entry) []string {
-	var f []string
-	if a.Asset != b.Asset {
-		f = append(f, "asset")
-	}
-	if !a.Time.Equal(b.Time) {
-		f = append(f, "time")
-	}
-	if !a.Amount.Equal(b.Amount) {
-		f = append(f, "amount")
-	}
-	if !a.Fee.Equal(b.Fee) {
-		f = append(f, "fee")
-	}
-	if a.HasBalance && b.HasBalance && !a.Balance.Equal(b.Balance) {
-		f = append(f, "balance")
-	}
-	return f
 }
 
 // nullAmount scans a nullable amount column.
@@ -329,7 +265,7 @@ func (db *DB) Checkpoint(ctx context.Context, accountID int64, stream string) (*
 // PutCheckpoint implements cointally.LedgerStore.
 func (db *DB) PutCheckpoint(ctx context.Context, cp *cointally.Checkpoint) error {
 	const op = "sqlstore: put checkpoint"
-	if err := checkCheckpoint(cp.AccountID, cp); err != nil {
+	if err := cp.CheckFor(cp.AccountID); err != nil {
 		return wrap(op, err)
 	}
 	return db.update(ctx, op, func(tx *tx) error {

@@ -12,33 +12,11 @@ import (
 
 var _ cointally.PriceStore = (*DB)(nil)
 
-// validPricePoint checks p as PutPrices documents.
-func validPricePoint(p *cointally.PricePoint) error {
-	switch {
-	case p.Base == "" || p.Quote == "":
-		return invalid("a price has no base or quote")
-	case p.Source == "":
-		return invalid("price %s/%s has no source", p.Base, p.Quote)
-	case p.Time.IsZero():
-		return invalid("price %s/%s from %s has no time", p.Base, p.Quote, p.Source)
-	case p.Price.IsNegative():
-		return invalid("price %s/%s at %s is negative (%s)", p.Base, p.Quote, p.Time.UTC().Format(time.RFC3339), p.Price)
-	case p.Price.IsZero() && !p.Missing:
-		return invalid("price %s/%s at %s is zero; record a missing price with Missing", p.Base, p.Quote, p.Time.UTC().Format(time.RFC3339))
-	}
-	for _, s := range []string{p.Base, p.Quote, p.Source} {
-		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return invalid("price %q/%q from %q contains a control character", p.Base, p.Quote, p.Source)
-		}
-	}
-	return nil
-}
-
 // PutPrices implements cointally.PriceStore.
 func (db *DB) PutPrices(ctx context.Context, points []cointally.PricePoint) (int, error) {
 	const op = "sqlstore: put prices"
 	for i := range points {
-		if err := validPricePoint(&points[i]); err != nil {
+		if err := points[i].Check(); err != nil {
 			return 0, wrap(op, err)
 		}
 	}
