@@ -160,8 +160,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if file != ":memory:" {
 		// WAL mode is recorded in the file, so every later connection, here
 		// or in another process, uses it.
-		var mode string
-		if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
+		if mode, err := db.walMode(ctx, o.busyTimeout); err != nil || !strings.EqualFold(mode, "wal") {
 			db.w.Close()
 			return nil, &cointally.Error{Op: op, Message: "cannot switch " + file + " to WAL mode (got " + mode + ")", Err: err}
 		}
@@ -317,6 +316,28 @@ func (db *DB) update(ctx context.Context, op string, fn func(*tx) error) error {
 		return wrap(op, err)
 	}
 	return nil
+}
+
+// walMode switches the file to WAL mode. Changing the journal mode does
+// not wait for the busy timeout: while another process opening the same
+// new file holds its lock, SQLite answers SQLITE_BUSY at once. So it tries
+// again, with short pauses, until busy has passed.
+func (db *DB) walMode(ctx context.Context, busy time.Duration) (string, error) {
+	deadline := time.Now().Add(busy)
+	pause := 5 * time.Millisecond
+	for {
+		var mode string
+		err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil || classify(err) != cointally.KindUnavailable || time.Now().After(deadline) {
+			return mode, err
+		}
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return mode, ctx.Err()
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
 }
 
 // wrap returns err as a *cointally.Error with op, classifying driver errors.
