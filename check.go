@@ -2,6 +2,8 @@ package cointally
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -108,4 +110,45 @@ func (p *PricePoint) Check() error {
 		}
 	}
 	return nil
+}
+
+// AssetGroups splits the assets (with their entry counts) into at most n
+// groups of about equal total count, biggest assets first, for stores that
+// read balance chains on n connections in parallel. Empty groups are left
+// out.
+func AssetGroups(counts map[string]int, n int) [][]string {
+	type ac struct {
+		asset string
+		n     int
+	}
+	list := make([]ac, 0, len(counts))
+	for a, c := range counts {
+		list = append(list, ac{a, c})
+	}
+	// Biggest first; equal counts by name, so the split is stable.
+	slices.SortFunc(list, func(x, y ac) int {
+		if x.n != y.n {
+			return y.n - x.n
+		}
+		return strings.Compare(x.asset, y.asset)
+	})
+	groups := make([][]string, max(n, 1))
+	sizes := make([]int, len(groups))
+	for _, a := range list {
+		g := 0
+		for i := range sizes {
+			if sizes[i] < sizes[g] {
+				g = i
+			}
+		}
+		groups[g] = append(groups[g], a.asset)
+		sizes[g] += a.n
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package cointally_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/cointally/cointally"
@@ -40,6 +41,26 @@ func TestCheckSetting(t *testing.T) {
 		}
 		if err == nil || cointally.KindOf(err) != cointally.KindInvalid {
 			t.Errorf("CheckSetting(%q, %q) = %q, %v; want a KindInvalid error", tt.key, tt.value, got, err)
+		}
+	}
+}
+
+func TestAssetGroups(t *testing.T) {
+	tests := []struct {
+		counts map[string]int
+		n      int
+		want   [][]string
+	}{
+		{map[string]int{"A": 10, "B": 6, "C": 5}, 2, [][]string{{"A"}, {"B", "C"}}},
+		{map[string]int{"A": 1}, 2, [][]string{{"A"}}},
+		{map[string]int{}, 2, [][]string{}},
+		{map[string]int{"A": 3, "B": 3, "C": 3, "D": 3}, 2, [][]string{{"A", "C"}, {"B", "D"}}},
+		{map[string]int{"A": 3, "B": 1}, 1, [][]string{{"A", "B"}}},
+	}
+	for _, tt := range tests {
+		got := cointally.AssetGroups(tt.counts, tt.n)
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("AssetGroups(%v, %d) = %v, want %v", tt.counts, tt.n, got, tt.want)
 		}
 	}
 }

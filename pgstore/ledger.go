@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cointally/cointally"
@@ -363,13 +364,57 @@ func (db *DB) FindEntries(ctx context.Context, f cointally.EntryFilter) ([]*coin
 }
 
 // ChainEntries implements ingest.ChainEntries: the fields of an account's
-// entries that the reconciliation reads, without the raw record, in (asset,
-// time, ID) order along the asset index.
+// entries that the reconciliation reads, without the raw record, in (time,
+// ID) order per asset along the asset index. The assets are split between
+// two connections read in parallel, each feeding a sink of its own (from
+// newSink, called before any entry is read); decoding the rows is most of
+// the work, so two readers take about half the time of one.
 func (db *DB) ChainEntries(ctx context.Context, accountID int64, newSink func() func(*cointally.Entry) error) error {
-	fn := newSink() // one reader: the server sorts and streams
+	const op = "pgstore: chain entries"
+	counts := map[string]int{}
+	rows, err := db.pool.Query(ctx, `SELECT asset, count(*) FROM ledger_entries WHERE account_id = $1 GROUP BY asset`, accountID)
+	if err != nil {
+		return wrap(op, err)
+	}
+	for rows.Next() {
+		var asset string
+		var n int
+		if err := rows.Scan(&asset, &n); err != nil {
+			rows.Close()
+			return wrap(op, err)
+		}
+		counts[asset] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return wrap(op, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+	)
+	for _, g := range cointally.AssetGroups(counts, 2) {
+		sink := newSink()
+		wg.Go(func() {
+			if err := db.readChains(ctx, accountID, g, sink); err != nil {
+				// The first error wins; the others' are the cancellation.
+				once.Do(func() { firstErr = err; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// readChains reads the chain fields of some assets of an account in
+// (asset, time, id) order and hands each entry to sink.
+func (db *DB) readChains(ctx context.Context, accountID int64, assets []string, sink func(*cointally.Entry) error) error {
 	const op = "pgstore: chain entries"
 	rows, err := db.pool.Query(ctx, `SELECT id, time, asset, wallet, amount, fee, balance FROM ledger_entries
-		WHERE account_id = $1 ORDER BY asset, time, id`, accountID)
+		WHERE account_id = $1 AND asset = ANY($2) ORDER BY asset, time, id`, accountID, assets)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -395,7 +440,7 @@ func (db *DB) ChainEntries(ctx context.Context, accountID int64, newSink func() 
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return wrap(op, fmt.Errorf("ledger entry %s: %w", e.ID, err))
 		}
-		if err := fn(e); err != nil {
+		if err := sink(e); err != nil {
 			return err
 		}
 	}

@@ -31,40 +31,20 @@ func (db *DB) ChainEntries(ctx context.Context, accountID int64, newSink func() 
 	if err != nil {
 		return wrap(op, err)
 	}
-	type assetCount struct {
-		asset string
-		n     int
-	}
-	var assets []assetCount
+	counts := map[string]int{}
 	for rows.Next() {
-		var ac assetCount
-		if err := rows.Scan(&ac.asset, &ac.n); err != nil {
+		var asset string
+		var n int
+		if err := rows.Scan(&asset, &n); err != nil {
 			rows.Close()
 			return wrap(op, err)
 		}
-		assets = append(assets, ac)
+		counts[asset] = n
 	}
 	if err := rows.Close(); err != nil {
 		return wrap(op, err)
 	}
-	// Two groups of about equal size, biggest assets first.
-	var groups [2][]string
-	var sizes [2]int
-	for len(assets) > 0 {
-		big := 0
-		for i := range assets {
-			if assets[i].n > assets[big].n {
-				big = i
-			}
-		}
-		g := 0
-		if sizes[1] < sizes[0] {
-			g = 1
-		}
-		groups[g] = append(groups[g], assets[big].asset)
-		sizes[g] += assets[big].n
-		assets = append(assets[:big], assets[big+1:]...)
-	}
+	groups := cointally.AssetGroups(counts, 2)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -73,9 +53,6 @@ func (db *DB) ChainEntries(ctx context.Context, accountID int64, newSink func() 
 		firstErr error
 	)
 	for _, g := range groups {
-		if len(g) == 0 {
-			continue
-		}
 		sink := newSink()
 		wg.Go(func() {
 			if err := db.readChains(ctx, accountID, g, sink); err != nil {

@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) cointally.Store) {
 		{"LoginFailures", testLoginFailures},
 		{"Prices", testPrices},
 		{"PutEntriesConcurrent", testPutEntriesConcurrent},
+		{"ChainEntries", testChainEntries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1711,5 +1714,105 @@ func testPutEntriesConcurrent(t *testing.T, s cointally.Store) {
 	}
 	if got := entryCount(t, s, a.ID); got != n {
 		t.Errorf("EntryCount = %d, want %d", got, n)
+	}
+}
+
+// chainEntries is the optional fast stream of the reconciliation
+// (ingest.ChainEntries), which both stores implement.
+type chainEntries interface {
+	ChainEntries(ctx context.Context, accountID int64, newSink func() func(*cointally.Entry) error) error
+}
+
+// testChainEntries: ChainEntries gives, per asset, exactly the entries and
+// order that Entries gives, with the chain fields intact; each sink gets
+// whole assets; a sink's error stops the walk and comes back unchanged.
+func testChainEntries(t *testing.T, s cointally.Store) {
+	ce, ok := s.(chainEntries)
+	if !ok {
+		t.Skip("the store has no ChainEntries (optional)")
+	}
+	ctx := t.Context()
+	_, a := setup(t, s)
+	rng := rand.New(rand.NewPCG(1, 2))
+	assets := []string{"XXBT", "ZEUR", "DOT.S", "XETH", "KFEE"}
+	var entries []cointally.Entry
+	start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		e := cointally.Entry{ID: fmt.Sprintf("L%06d", i), RefID: "R", Time: start.Add(time.Duration(rng.IntN(5000)) * time.Second),
+			Type: "trade", Asset: assets[rng.IntN(len(assets))], Amount: money.New(int64(rng.IntN(1e6)-5e5), -4),
+			Fee: money.New(int64(rng.IntN(100)), -4), Source: cointally.SourceAPI, Raw: []byte("{}")}
+		if i%7 != 0 {
+			e.Balance, e.HasBalance = money.New(int64(i), -2), true
+		}
+		entries = append(entries, e)
+	}
+	if _, err := s.PutEntries(ctx, a.ID, entries, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]*cointally.Entry{}
+	if err := s.Entries(ctx, a.ID, func(e *cointally.Entry) error {
+		want[e.Asset] = append(want[e.Asset], e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Each sink gets whole assets, in order, and is never called
+	// concurrently (the race detector checks the unguarded maps).
+	var sinks []map[string][]*cointally.Entry
+	if err := ce.ChainEntries(ctx, a.ID, func() func(*cointally.Entry) error {
+		m := map[string][]*cointally.Entry{}
+		sinks = append(sinks, m)
+		return func(e *cointally.Entry) error {
+			m[e.Asset] = append(m[e.Asset], e)
+			return nil
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sinks) == 0 {
+		t.Fatal("no sink was asked for")
+	}
+	got := map[string][]*cointally.Entry{}
+	n := 0
+	for _, m := range sinks {
+		for asset, list := range m {
+			if got[asset] != nil {
+				t.Fatalf("%s went to two sinks", asset)
+			}
+			got[asset] = list
+			n += len(list)
+		}
+	}
+	if n != len(entries) {
+		t.Fatalf("ChainEntries gave %d entries, want %d", n, len(entries))
+	}
+	for asset, ws := range want {
+		gs := got[asset]
+		if len(gs) != len(ws) {
+			t.Fatalf("%s: %d entries, want %d", asset, len(gs), len(ws))
+		}
+		for i := range ws {
+			w, g := ws[i], gs[i]
+			if g.ID != w.ID || !g.Time.Equal(w.Time) || g.Wallet != w.Wallet || !g.Amount.Equal(w.Amount) || !g.Fee.Equal(w.Fee) ||
+				g.HasBalance != w.HasBalance || !g.Balance.Equal(w.Balance) || g.AccountID != a.ID {
+				t.Fatalf("%s #%d: got %+v, want %+v", asset, i, g, w)
+			}
+		}
+	}
+	// An error from a sink stops the walk and comes back unchanged.
+	stop := errors.New("stop here")
+	var calls atomic.Int64
+	err := ce.ChainEntries(ctx, a.ID, func() func(*cointally.Entry) error {
+		mine := 0
+		return func(*cointally.Entry) error {
+			calls.Add(1)
+			if mine++; mine == 10 {
+				return stop
+			}
+			return nil
+		}
+	})
+	if !errors.Is(err, stop) || calls.Load() < 10 || calls.Load() >= int64(len(entries)) {
+		t.Fatalf("err = %v after %d calls, want the sink's error after 10 to 19", err, calls.Load())
 	}
 }
