@@ -11,6 +11,7 @@ import (
 // addData is the add-exchange form's data. It holds no private key: the
 // private key field is write-only and always comes back empty.
 type addData struct {
+	Exchanges          []Exchange
 	Name, APIKey, Tier string
 	AllowRisky         bool
 	Tested             bool // the private key was given and tested: ask for it again
@@ -21,10 +22,23 @@ type addData struct {
 
 var tiers = []string{"starter", "intermediate", "pro"}
 
+// Exchange is an exchange that accounts can be added for.
+type Exchange struct {
+	ID, Name string
+	What     string // what is imported from it
+}
+
+// Exchanges lists the supported exchanges, offered first on the Add
+// exchange page. The design lets more plug in (cointally.Exchange); Kraken
+// is the first.
+var Exchanges = []Exchange{
+	{ID: "kraken", Name: "Kraken", What: "spot ledger, trades, orders, balances, deposits and withdrawals"},
+}
+
 var accountNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$`)
 
 func (s *Server) accountNewForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "account_new", addData{Tier: "starter", Tiers: tiers})
+	s.render(w, r, http.StatusOK, "account_new", addData{Exchanges: Exchanges, Tier: "starter", Tiers: tiers})
 }
 
 // accountNew tests the key (action "test") or stores it and starts the
@@ -39,11 +53,15 @@ func (s *Server) accountNew(w http.ResponseWriter, r *http.Request) {
 		Tier:       r.PostFormValue("tier"),
 		AllowRisky: r.PostFormValue("allow_risky") == "on",
 	}
-	data := addData{Name: k.Name, APIKey: k.APIKey, Tier: k.Tier, AllowRisky: k.AllowRisky, Tiers: tiers,
+	data := addData{Exchanges: Exchanges, Name: k.Name, APIKey: k.APIKey, Tier: k.Tier, AllowRisky: k.AllowRisky, Tiers: tiers,
 		Tested: k.PrivateKey != ""}
 	bad := func(status int, msg string) {
 		data.Error = msg
 		s.render(w, r, status, "account_new", data)
+	}
+	if ex := r.PostFormValue("exchange"); ex != "" && ex != "kraken" {
+		bad(http.StatusBadRequest, "Choose an exchange from the list: cointally supports Kraken so far.")
+		return
 	}
 	if !validTier(k.Tier) {
 		bad(http.StatusBadRequest, "Choose your Kraken verification tier.")

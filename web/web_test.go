@@ -573,11 +573,18 @@ func TestAddExchange(t *testing.T) {
 	b := e.browser()
 	b.mustLogin("alice", "alice-password-1")
 	page := b.get("/accounts/new").Body.String()
-	for _, want := range []string{"Query ledger entries", "Never", "Withdraw", "only once", "one key for cointally", "IP", `name="private_key" type="password"`} {
+	for _, want := range []string{"Query ledger entries", "Never", "Withdraw", "only once", "one key for cointally", "IP", `name="private_key" type="password"`,
+		`<input type="radio" name="exchange" value="kraken" checked>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the add page lacks %q", want)
 		}
 	}
+	// Only a supported exchange is accepted.
+	wx := b.post("/accounts/new", url.Values{"exchange": {"binance"}, "name": {"main"}, "api_key": {"k"}, "private_key": {goodPrivate}, "tier": {"starter"}, "action": {"test"}})
+	if wx.Code != http.StatusBadRequest || !strings.Contains(wx.Body.String(), "supports Kraken so far") {
+		t.Errorf("an unsupported exchange: %d", wx.Code)
+	}
+	b.get("/accounts/new")
 	base := url.Values{"name": {"main"}, "api_key": {"public-api-key"}, "tier": {"starter"}}
 	with := func(kv ...string) url.Values {
 		f := url.Values{}
