@@ -18,16 +18,12 @@ import (
 // Currencies are the report currencies offered (Kraken quotes each of them).
 var Currencies = []string{"EUR", "USD", "GBP", "CAD", "AUD", "CHF", "JPY"}
 
-// VaultModer is implemented by a Reports that can tell how the key vault is
-// protected ("keyfile" or "passphrase"; "" when unknown), without opening it.
-type VaultModer interface {
-	VaultMode() string
-}
-
 // VaultAdmin changes how the server's key vault (which seals every user's
 // exchange keys) is protected. Only admins reach it.
 type VaultAdmin interface {
-	VaultModer
+	// VaultMode says how the vault is protected ("keyfile" or
+	// "passphrase"; "" before it exists), without opening it.
+	VaultMode() string
 	// SetPassphrase protects the vault with next: a new passphrase for a
 	// vault that has one (current must be it), or a passphrase instead of
 	// the key file (current is ignored). The stored keys are re-wrapped,
@@ -79,8 +75,6 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, status int
 	data.Currencies, data.Methods = Currencies, Methods
 	if s.cfg.Vault != nil {
 		data.VaultMode, data.VaultAdmin = s.cfg.Vault.VaultMode(), u.Admin
-	} else if vm, ok := s.cfg.Reports.(VaultModer); ok {
-		data.VaultMode = vm.VaultMode()
 	}
 	s.render(w, r, status, "settings", data)
 }

@@ -24,7 +24,6 @@ type fakeReports struct {
 	mu    sync.Mutex
 	ready bool
 	calls []string // "tax user year method currency", "export user kind"
-	vault string
 }
 
 func (f *fakeReports) record(s string) {
@@ -38,8 +37,6 @@ func (f *fakeReports) called() []string {
 	defer f.mu.Unlock()
 	return append([]string(nil), f.calls...)
 }
-
-func (f *fakeReports) VaultMode() string { return f.vault }
 
 func (f *fakeReports) Portfolio(ctx context.Context, userID int64, currency string) (*web.PortfolioView, error) {
 	return &web.PortfolioView{Ready: true, Currency: "EUR"}, nil
@@ -97,8 +94,8 @@ func (f *fakeReports) TaxExport(ctx context.Context, userID int64, q web.TaxQuer
 }
 
 func taxEnv(t *testing.T, ready bool) (*env, *fakeReports) {
-	f := &fakeReports{ready: ready, vault: "passphrase"}
-	e := setup(t, func(c *web.Config) { c.Reports = f })
+	f := &fakeReports{ready: ready}
+	e := setup(t, func(c *web.Config) { c.Reports, c.Vault = f, &fakeVault{mode: "passphrase"} })
 	return e, f
 }
 

@@ -19,7 +19,6 @@ import (
 	"github.com/cointally/cointally/money"
 	"github.com/cointally/cointally/price"
 	"github.com/cointally/cointally/report"
-	"github.com/cointally/cointally/vault"
 	"github.com/cointally/cointally/web"
 )
 
@@ -98,16 +97,6 @@ const errorTTL = time.Minute
 func newWebReports(ctx context.Context, a *app) *webReports {
 	return &webReports{a: a, ctx: ctx, interval: time.Second, perUser: 4, jobTimeout: 30 * time.Minute,
 		sem: make(chan struct{}, 1), cache: map[int64][]*reportEntry{}, jobs: map[string]*reportJob{}, userJobs: map[int64]int{}}
-}
-
-// VaultMode says how the key vault is protected, for the settings page:
-// "keyfile", "passphrase", or "" when it does not exist yet.
-func (w *webReports) VaultMode() string {
-	m, err := vault.ModeOf(w.a.cfg.dataDir)
-	if err != nil {
-		return ""
-	}
-	return string(m)
 }
 
 // settings are the parts of a user's settings that reports depend on.
