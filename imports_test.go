@@ -21,6 +21,7 @@ var importRules = []struct {
 	{pkg: "vault", forbidden: []string{"ours"}},
 	{pkg: "exchange/kraken/krakensim", forbidden: []string{"ours"}},
 	{pkg: "exchange/kraken", forbidden: []string{"sqlstore", "ingest", "web", "exchange/kraken/krakensim", "cmd"}},
+	{pkg: "sqlrow", forbidden: []string{"sqlstore", "pgstore", "exchange", "ingest", "web", "cmd", "vault", "costbasis", "price", "report", "std:net/http"}},
 	{pkg: "sqlstore", forbidden: []string{"pgstore", "exchange", "ingest", "web", "cmd", "vault"}},
 	{pkg: "pgstore", forbidden: []string{"sqlstore", "exchange", "ingest", "web", "cmd", "vault"}},
 	{pkg: "costbasis", forbidden: []string{"sqlstore", "pgstore", "exchange", "ingest", "web", "price", "cmd", "std:net/http", "std:database/sql", "std:os"}},

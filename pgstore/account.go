@@ -2,45 +2,14 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
-
-const accountColumns = `id, user_id, name, exchange, key_hint, tier, permissions, risk_accepted,
-	status, status_reason, added, key_added, key_last_used, last_sync, sync_interval`
-
-func scanAccount(row pgx.Row) (*cointally.Account, error) {
-	var (
-		a                                      cointally.Account
-		perms                                  string
-		added, keyAdded, keyLastUsed, lastSync *int64
-		interval                               int64
-	)
-	err := row.Scan(&a.ID, &a.UserID, &a.Name, &a.Exchange, &a.KeyHint, &a.Tier, &perms, &a.RiskAccepted,
-		&a.Status, &a.StatusReason, &added, &keyAdded, &keyLastUsed, &lastSync, &interval)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(perms), &a.Permissions); err != nil {
-		return nil, err
-	}
-	a.Added, a.KeyAdded, a.KeyLastUsed, a.LastSync = fromTS(added), fromTS(keyAdded), fromTS(keyLastUsed), fromTS(lastSync)
-	a.SyncInterval = time.Duration(interval)
-	return &a, nil
-}
-
-func permsJSON(p []string) string {
-	if len(p) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(p) // a []string always marshals
-	return string(b)
-}
 
 // CreateAccount implements cointally.AccountStore.
 func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointally.Credential) error {
@@ -74,8 +43,8 @@ func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointa
 		err := tx.QueryRow(ctx, `INSERT INTO accounts (user_id, name, exchange, key_hint, tier, permissions,
 			risk_accepted, status, status_reason, added, key_added, key_last_used, last_sync, sync_interval)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-			a.UserID, a.Name, a.Exchange, a.KeyHint, a.Tier, permsJSON(a.Permissions), a.RiskAccepted,
-			status, a.StatusReason, ts(added), ts(keyAdded), ts(a.KeyLastUsed), ts(a.LastSync), int64(a.SyncInterval)).Scan(&id)
+			a.UserID, a.Name, a.Exchange, a.KeyHint, a.Tier, sqlrow.JSONList(a.Permissions), a.RiskAccepted,
+			status, a.StatusReason, sqlrow.TS(added), sqlrow.TS(keyAdded), sqlrow.TS(a.KeyLastUsed), sqlrow.TS(a.LastSync), int64(a.SyncInterval)).Scan(&id)
 		switch pgCode(err) {
 		case pgUniqueViolation:
 			return conflict("an account named %q exists already", a.Name)
@@ -103,7 +72,7 @@ func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointa
 // Account implements cointally.AccountStore.
 func (db *DB) Account(ctx context.Context, userID int64, name string) (*cointally.Account, error) {
 	const op = "pgstore: account"
-	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE user_id = $1 AND name = $2`, userID, name))
+	a, err := sqlrow.Account(db.pool.QueryRow(ctx, `SELECT `+sqlrow.AccountColumns+` FROM accounts WHERE user_id = $1 AND name = $2`, userID, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, wrap(op, notFound("no account named %q", name))
 	}
@@ -116,7 +85,7 @@ func (db *DB) Account(ctx context.Context, userID int64, name string) (*cointall
 // AccountByID implements cointally.AccountStore.
 func (db *DB) AccountByID(ctx context.Context, id int64) (*cointally.Account, error) {
 	const op = "pgstore: account"
-	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
+	a, err := sqlrow.Account(db.pool.QueryRow(ctx, `SELECT `+sqlrow.AccountColumns+` FROM accounts WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, wrap(op, notFound("no account %d", id))
 	}
@@ -138,14 +107,14 @@ func (db *DB) AllAccounts(ctx context.Context) ([]*cointally.Account, error) {
 
 func (db *DB) accounts(ctx context.Context, tail string, args ...any) ([]*cointally.Account, error) {
 	const op = "pgstore: accounts"
-	rows, err := db.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts `+tail, args...)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.AccountColumns+` FROM accounts `+tail, args...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	list := []*cointally.Account{}
 	for rows.Next() {
-		a, err := scanAccount(rows)
+		a, err := sqlrow.Account(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
@@ -167,8 +136,8 @@ func (db *DB) UpdateAccount(ctx context.Context, a *cointally.Account) error {
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET name = $1, key_hint = $2, tier = $3, permissions = $4,
 			risk_accepted = $5, status = $6, status_reason = $7, key_added = $8, key_last_used = $9, last_sync = $10,
 			sync_interval = $11 WHERE id = $12`,
-			a.Name, a.KeyHint, a.Tier, permsJSON(a.Permissions), a.RiskAccepted, a.Status, a.StatusReason,
-			ts(a.KeyAdded), ts(a.KeyLastUsed), ts(a.LastSync), int64(a.SyncInterval), a.ID)
+			a.Name, a.KeyHint, a.Tier, sqlrow.JSONList(a.Permissions), a.RiskAccepted, a.Status, a.StatusReason,
+			sqlrow.TS(a.KeyAdded), sqlrow.TS(a.KeyLastUsed), sqlrow.TS(a.LastSync), int64(a.SyncInterval), a.ID)
 		if pgCode(err) == pgUniqueViolation {
 			return conflict("an account named %q exists already", a.Name)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cointally/cointally"
 	"github.com/cointally/cointally/money"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -450,17 +451,15 @@ func (db *DB) readChains(ctx context.Context, accountID int64, assets []string, 
 // Checkpoint implements cointally.LedgerStore.
 func (db *DB) Checkpoint(ctx context.Context, accountID int64, stream string) (*cointally.Checkpoint, error) {
 	const op = "pgstore: checkpoint"
-	cp := cointally.Checkpoint{AccountID: accountID, Stream: stream}
-	err := db.pool.QueryRow(ctx, `SELECT walk_start, walk_end, next_offset, seen_count, done, state
-		FROM checkpoints WHERE account_id = $1 AND stream = $2`, accountID, stream).
-		Scan(&cp.Start, &cp.Window, &cp.Offset, &cp.Count, &cp.Done, &cp.State)
+	cp, err := sqlrow.Checkpoint(db.pool.QueryRow(ctx, `SELECT `+sqlrow.CheckpointColumns+`
+		FROM checkpoints WHERE account_id = $1 AND stream = $2`, accountID, stream), accountID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, wrap(op, notFound("no %s checkpoint for account %d", stream, accountID))
 	}
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	return &cp, nil
+	return cp, nil
 }
 
 // Checkpoints returns all of the account's checkpoints ordered by stream;
@@ -468,7 +467,7 @@ func (db *DB) Checkpoint(ctx context.Context, accountID int64, stream string) (*
 // reads one stream at a time.)
 func (db *DB) Checkpoints(ctx context.Context, accountID int64) ([]cointally.Checkpoint, error) {
 	const op = "pgstore: checkpoints"
-	rows, err := db.pool.Query(ctx, `SELECT stream, walk_start, walk_end, next_offset, seen_count, done, state
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.CheckpointColumns+`
 		FROM checkpoints WHERE account_id = $1 ORDER BY stream`, accountID)
 	if err != nil {
 		return nil, wrap(op, err)
@@ -476,11 +475,11 @@ func (db *DB) Checkpoints(ctx context.Context, accountID int64) ([]cointally.Che
 	defer rows.Close()
 	list := []cointally.Checkpoint{}
 	for rows.Next() {
-		cp := cointally.Checkpoint{AccountID: accountID}
-		if err := rows.Scan(&cp.Stream, &cp.Start, &cp.Window, &cp.Offset, &cp.Count, &cp.Done, &cp.State); err != nil {
+		cp, err := sqlrow.Checkpoint(rows, accountID)
+		if err != nil {
 			return nil, wrap(op, err)
 		}
-		list = append(list, cp)
+		list = append(list, *cp)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)

@@ -420,23 +420,6 @@ func conflict(format string, args ...any) error {
 	return cointally.Errorf(cointally.KindConflict, format, args...)
 }
 
-// ts converts t to the stored form: unix nanoseconds, or NULL for zero.
-func ts(t time.Time) *int64 {
-	if t.IsZero() {
-		return nil
-	}
-	n := t.UnixNano()
-	return &n
-}
-
-// fromTS converts a stored time back; NULL is the zero time.
-func fromTS(n *int64) time.Time {
-	if n == nil {
-		return time.Time{}
-	}
-	return time.Unix(0, *n).UTC()
-}
-
 // mustAffect returns a NotFound error built from format and args if tag
 // changed no row.
 func mustAffect(tag pgconn.CommandTag, format string, args ...any) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -91,8 +92,8 @@ func (db *DB) RestoreAccount(ctx context.Context, a *cointally.Account, c *coint
 		tag, err := tx.Exec(ctx, `INSERT INTO accounts (id, user_id, name, exchange, key_hint, tier, permissions,
 			risk_accepted, status, status_reason, added, key_added, key_last_used, last_sync, sync_interval)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
-			a.ID, a.UserID, a.Name, a.Exchange, a.KeyHint, a.Tier, permsJSON(a.Permissions), a.RiskAccepted,
-			a.Status, a.StatusReason, added.UnixNano(), ts(a.KeyAdded), ts(a.KeyLastUsed), ts(a.LastSync), int64(a.SyncInterval))
+			a.ID, a.UserID, a.Name, a.Exchange, a.KeyHint, a.Tier, sqlrow.JSONList(a.Permissions), a.RiskAccepted,
+			a.Status, a.StatusReason, added.UnixNano(), sqlrow.TS(a.KeyAdded), sqlrow.TS(a.KeyLastUsed), sqlrow.TS(a.LastSync), int64(a.SyncInterval))
 		if pgCode(err) == pgForeignKeyViolation {
 			return notFound("no user %d", a.UserID)
 		}
@@ -161,7 +162,7 @@ func (db *DB) RestoreRun(ctx context.Context, r cointally.SyncRun) error {
 	return db.update(ctx, op, func(tx *tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO sync_runs (id, account_id, started, ended, calls, new_entries, errors,
 			outcome, reconciled, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-			r.ID, r.AccountID, r.Started.UnixNano(), ts(r.Ended), r.Calls, r.NewEntries, ej, r.Outcome, r.Reconciled, r.Summary)
+			r.ID, r.AccountID, r.Started.UnixNano(), sqlrow.TS(r.Ended), r.Calls, r.NewEntries, ej, r.Outcome, r.Reconciled, r.Summary)
 		if pgCode(err) == pgForeignKeyViolation {
 			return notFound("no account %d", r.AccountID)
 		}

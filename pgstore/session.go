@@ -6,10 +6,9 @@ import (
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
-
-const sessionColumns = `token_hash, user_id, csrf_token, created, last_seen, expires, address, user_agent`
 
 // CreateSession implements cointally.SessionStore.
 func (db *DB) CreateSession(ctx context.Context, s *cointally.Session) error {
@@ -30,7 +29,7 @@ func (db *DB) CreateSession(ctx context.Context, s *cointally.Session) error {
 		if seen.IsZero() {
 			seen = created
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (`+sqlrow.SessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			s.TokenHash, s.UserID, s.CSRFToken, created.UnixNano(), seen.UnixNano(), s.Expires.UnixNano(), s.Address, s.UserAgent)
 		switch pgCode(err) {
 		case pgForeignKeyViolation:
@@ -46,22 +45,10 @@ func (db *DB) CreateSession(ctx context.Context, s *cointally.Session) error {
 	})
 }
 
-func scanSession(row pgx.Row) (*cointally.Session, error) {
-	var (
-		s                      cointally.Session
-		created, seen, expires int64
-	)
-	if err := row.Scan(&s.TokenHash, &s.UserID, &s.CSRFToken, &created, &seen, &expires, &s.Address, &s.UserAgent); err != nil {
-		return nil, err
-	}
-	s.Created, s.LastSeen, s.Expires = fromTS(&created), fromTS(&seen), fromTS(&expires)
-	return &s, nil
-}
-
 // Session implements cointally.SessionStore.
 func (db *DB) Session(ctx context.Context, tokenHash []byte) (*cointally.Session, error) {
 	const op = "pgstore: session"
-	s, err := scanSession(db.pool.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = $1`, tokenHash))
+	s, err := sqlrow.Session(db.pool.QueryRow(ctx, `SELECT `+sqlrow.SessionColumns+` FROM sessions WHERE token_hash = $1`, tokenHash))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, wrap(op, notFound("no such session"))
 	}
@@ -75,13 +62,13 @@ func (db *DB) Session(ctx context.Context, tokenHash []byte) (*cointally.Session
 // copying a store: the interface has no listing.)
 func (db *DB) AllSessions(ctx context.Context, fn func(*cointally.Session) error) error {
 	const op = "pgstore: sessions"
-	rows, err := db.pool.Query(ctx, `SELECT `+sessionColumns+` FROM sessions ORDER BY created, token_hash`)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.SessionColumns+` FROM sessions ORDER BY created, token_hash`)
 	if err != nil {
 		return wrap(op, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		s, err := scanSession(rows)
+		s, err := sqlrow.Session(rows)
 		if err != nil {
 			return wrap(op, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -85,21 +86,9 @@ func (db *DB) Runs(ctx context.Context, accountID int64, limit int) ([]cointally
 	defer rows.Close()
 	runs := []cointally.SyncRun{}
 	for rows.Next() {
-		var (
-			r              cointally.SyncRun
-			started, ended *int64
-			errs           string
-		)
-		if err := rows.Scan(&r.ID, &r.AccountID, &started, &ended, &r.Calls, &r.NewEntries, &errs, &r.Outcome,
-			&r.Reconciled, &r.Summary); err != nil {
+		r, err := sqlrow.Run(rows)
+		if err != nil {
 			return nil, wrap(op, err)
-		}
-		r.Started, r.Ended = fromTS(started), fromTS(ended)
-		if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
-			return nil, wrap(op, err)
-		}
-		if len(r.Errors) == 0 {
-			r.Errors = nil
 		}
 		runs = append(runs, r)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -89,23 +90,11 @@ func (db *DB) Trades(ctx context.Context, accountID int64, fn func(*cointally.Tr
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			t                             cointally.Trade
-			tns                           int64
-			lids, price, vol, cost, fee   string
-			errP, errV, errC, errF, errJS error
-		)
-		if err := rows.Scan(&t.AccountID, &t.ID, &t.OrderID, &t.Pair, &tns, &t.Side, &t.OrderType, &price,
-			&vol, &cost, &fee, &lids, &t.Raw); err != nil {
+		x, err := sqlrow.Trade(rows)
+		if err != nil {
 			return wrap(op, err)
 		}
-		t.Time = time.Unix(0, tns).UTC()
-		errP, errV, errC, errF = t.Price.Scan(price), t.Volume.Scan(vol), t.Cost.Scan(cost), t.Fee.Scan(fee)
-		errJS = json.Unmarshal([]byte(lids), &t.LedgerIDs)
-		if err := errors.Join(errP, errV, errC, errF, errJS); err != nil {
-			return wrap(op, err)
-		}
-		if err := fn(&t); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}
@@ -177,7 +166,7 @@ func (tx *tx) putOrders(ctx context.Context, accountID int64, orders []cointally
 				cost = excluded.cost, fee = excluded.fee, raw = excluded.raw
 			WHERE orders.status IN ('open', 'pending') OR excluded.status NOT IN ('open', 'pending')
 			RETURNING xmax = 0`,
-			accountID, o.ID, o.Status, o.Pair, o.Side, o.OrderType, ts(o.Opened), ts(o.Closed),
+			accountID, o.ID, o.Status, o.Pair, o.Side, o.OrderType, sqlrow.TS(o.Opened), sqlrow.TS(o.Closed),
 			o.Volume.String(), o.VolExec.String(), o.Cost.String(), o.Fee.String(), raw(o.Raw)).Scan(&inserted)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
@@ -223,22 +212,11 @@ func (db *DB) Orders(ctx context.Context, accountID int64, fn func(*cointally.Or
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			o                        cointally.Order
-			opened, closed           *int64
-			vol, volExec, cost, fee  string
-			errV, errE, errC, errFee error
-		)
-		if err := rows.Scan(&o.AccountID, &o.ID, &o.Status, &o.Pair, &o.Side, &o.OrderType, &opened, &closed,
-			&vol, &volExec, &cost, &fee, &o.Raw); err != nil {
+		x, err := sqlrow.Order(rows)
+		if err != nil {
 			return wrap(op, err)
 		}
-		o.Opened, o.Closed = fromTS(opened), fromTS(closed)
-		errV, errE, errC, errFee = o.Volume.Scan(vol), o.VolExec.Scan(volExec), o.Cost.Scan(cost), o.Fee.Scan(fee)
-		if err := errors.Join(errV, errE, errC, errFee); err != nil {
-			return wrap(op, err)
-		}
-		if err := fn(&o); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}
@@ -276,7 +254,7 @@ func (db *DB) PutFunding(ctx context.Context, accountID int64, items []cointally
 					info = excluded.info, raw = excluded.raw
 				RETURNING xmax = 0`,
 				accountID, f.RefID, f.Kind, f.Asset, f.Method, f.Network, f.Amount.String(), f.Fee.String(),
-				ts(f.Time), f.Status, f.TxID, f.Info, raw(f.Raw)).Scan(&inserted)
+				sqlrow.TS(f.Time), f.Status, f.TxID, f.Info, raw(f.Raw)).Scan(&inserted)
 			if err != nil {
 				return err
 			}
@@ -302,20 +280,11 @@ func (db *DB) Funding(ctx context.Context, accountID int64, fn func(*cointally.F
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			f           cointally.Funding
-			at          *int64
-			amount, fee string
-		)
-		if err := rows.Scan(&f.AccountID, &f.RefID, &f.Kind, &f.Asset, &f.Method, &f.Network, &amount, &fee,
-			&at, &f.Status, &f.TxID, &f.Info, &f.Raw); err != nil {
+		x, err := sqlrow.Funding(rows)
+		if err != nil {
 			return wrap(op, err)
 		}
-		f.Time = fromTS(at)
-		if err := errors.Join(f.Amount.Scan(amount), f.Fee.Scan(fee)); err != nil {
-			return wrap(op, err)
-		}
-		if err := fn(&f); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}

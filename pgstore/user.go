@@ -5,22 +5,9 @@ import (
 	"errors"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 	"github.com/jackc/pgx/v5"
 )
-
-const userColumns = `id, name, admin, password_hash, created`
-
-func scanUser(row pgx.Row) (*cointally.User, error) {
-	var (
-		u       cointally.User
-		created *int64
-	)
-	if err := row.Scan(&u.ID, &u.Name, &u.Admin, &u.PasswordHash, &created); err != nil {
-		return nil, err
-	}
-	u.Created = fromTS(created)
-	return &u, nil
-}
 
 // EnsureLocalUser implements cointally.UserStore.
 func (db *DB) EnsureLocalUser(ctx context.Context) (*cointally.User, error) {
@@ -73,7 +60,7 @@ func (db *DB) UserByName(ctx context.Context, name string) (*cointally.User, err
 }
 
 func (db *DB) userWhere(ctx context.Context, op, where string, arg any) (*cointally.User, error) {
-	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	u, err := sqlrow.User(db.pool.QueryRow(ctx, `SELECT `+sqlrow.UserColumns+` FROM users WHERE `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, wrap(op, notFound("no user %v", arg))
 	}
@@ -86,14 +73,14 @@ func (db *DB) userWhere(ctx context.Context, op, where string, arg any) (*cointa
 // Users implements cointally.UserStore.
 func (db *DB) Users(ctx context.Context) ([]*cointally.User, error) {
 	const op = "pgstore: users"
-	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.UserColumns+` FROM users ORDER BY id`)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	users := []*cointally.User{}
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := sqlrow.User(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
@@ -210,21 +197,17 @@ func (db *DB) GrantsTo(ctx context.Context, viewerID int64) ([]cointally.Grant, 
 
 func (db *DB) grants(ctx context.Context, tail string, id int64) ([]cointally.Grant, error) {
 	const op = "pgstore: grants"
-	rows, err := db.pool.Query(ctx, `SELECT owner_id, viewer_id, created FROM grants `+tail, id)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.GrantColumns+` FROM grants `+tail, id)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	list := []cointally.Grant{}
 	for rows.Next() {
-		var (
-			g       cointally.Grant
-			created int64
-		)
-		if err := rows.Scan(&g.OwnerID, &g.ViewerID, &created); err != nil {
+		g, err := sqlrow.Grant(rows)
+		if err != nil {
 			return nil, wrap(op, err)
 		}
-		g.Created = fromTS(&created)
 		list = append(list, g)
 	}
 	if err := rows.Err(); err != nil {

@@ -3,44 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"math"
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
-
-const accountColumns = `id, user_id, name, exchange, key_hint, tier, permissions, risk_accepted,
-	status, status_reason, added, key_added, key_last_used, last_sync, sync_interval`
-
-func scanAccount(row interface{ Scan(...any) error }) (*cointally.Account, error) {
-	var (
-		a                                      cointally.Account
-		perms                                  string
-		added, keyAdded, keyLastUsed, lastSync sql.NullInt64
-		interval                               int64
-	)
-	err := row.Scan(&a.ID, &a.UserID, &a.Name, &a.Exchange, &a.KeyHint, &a.Tier, &perms, &a.RiskAccepted,
-		&a.Status, &a.StatusReason, &added, &keyAdded, &keyLastUsed, &lastSync, &interval)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(perms), &a.Permissions); err != nil {
-		return nil, err
-	}
-	a.Added, a.KeyAdded, a.KeyLastUsed, a.LastSync = fromTS(added), fromTS(keyAdded), fromTS(keyLastUsed), fromTS(lastSync)
-	a.SyncInterval = time.Duration(interval)
-	return &a, nil
-}
-
-func permsJSON(p []string) string {
-	if len(p) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(p) // a []string always marshals
-	return string(b)
-}
 
 // CreateAccount implements cointally.AccountStore. An empty Status becomes
 // StatusOK with a credential and StatusNoKey without.
@@ -75,8 +44,8 @@ func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointa
 		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (user_id, name, exchange, key_hint, tier, permissions,
 			risk_accepted, status, status_reason, added, key_added, key_last_used, last_sync, sync_interval)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			a.UserID, a.Name, a.Exchange, a.KeyHint, a.Tier, permsJSON(a.Permissions), a.RiskAccepted,
-			status, a.StatusReason, ts(added), ts(keyAdded), ts(a.KeyLastUsed), ts(a.LastSync), int64(a.SyncInterval)).Scan(&id)
+			a.UserID, a.Name, a.Exchange, a.KeyHint, a.Tier, sqlrow.JSONList(a.Permissions), a.RiskAccepted,
+			status, a.StatusReason, sqlrow.TS(added), sqlrow.TS(keyAdded), sqlrow.TS(a.KeyLastUsed), sqlrow.TS(a.LastSync), int64(a.SyncInterval)).Scan(&id)
 		switch {
 		case isConstraint(err, sqliteConstraintUnique):
 			return conflict("an account named %q exists already", a.Name)
@@ -104,7 +73,7 @@ func (db *DB) CreateAccount(ctx context.Context, a *cointally.Account, c *cointa
 // Account implements cointally.AccountStore.
 func (db *DB) Account(ctx context.Context, userID int64, name string) (*cointally.Account, error) {
 	const op = "sqlstore: account"
-	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE user_id = ? AND name = ?`, userID, name))
+	a, err := sqlrow.Account(db.r.QueryRowContext(ctx, `SELECT `+sqlrow.AccountColumns+` FROM accounts WHERE user_id = ? AND name = ?`, userID, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, wrap(op, notFound("no account named %q", name))
 	}
@@ -117,7 +86,7 @@ func (db *DB) Account(ctx context.Context, userID int64, name string) (*cointall
 // AccountByID implements cointally.AccountStore.
 func (db *DB) AccountByID(ctx context.Context, id int64) (*cointally.Account, error) {
 	const op = "sqlstore: account"
-	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	a, err := sqlrow.Account(db.r.QueryRowContext(ctx, `SELECT `+sqlrow.AccountColumns+` FROM accounts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, wrap(op, notFound("no account %d", id))
 	}
@@ -139,14 +108,14 @@ func (db *DB) AllAccounts(ctx context.Context) ([]*cointally.Account, error) {
 
 func (db *DB) accounts(ctx context.Context, tail string, args ...any) ([]*cointally.Account, error) {
 	const op = "sqlstore: accounts"
-	rows, err := db.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts `+tail, args...)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sqlrow.AccountColumns+` FROM accounts `+tail, args...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	list := []*cointally.Account{}
 	for rows.Next() {
-		a, err := scanAccount(rows)
+		a, err := sqlrow.Account(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
@@ -168,8 +137,8 @@ func (db *DB) UpdateAccount(ctx context.Context, a *cointally.Account) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET name = ?, key_hint = ?, tier = ?, permissions = ?,
 			risk_accepted = ?, status = ?, status_reason = ?, key_added = ?, key_last_used = ?, last_sync = ?,
 			sync_interval = ? WHERE id = ?`,
-			a.Name, a.KeyHint, a.Tier, permsJSON(a.Permissions), a.RiskAccepted, a.Status, a.StatusReason,
-			ts(a.KeyAdded), ts(a.KeyLastUsed), ts(a.LastSync), int64(a.SyncInterval), a.ID)
+			a.Name, a.KeyHint, a.Tier, sqlrow.JSONList(a.Permissions), a.RiskAccepted, a.Status, a.StatusReason,
+			sqlrow.TS(a.KeyAdded), sqlrow.TS(a.KeyLastUsed), sqlrow.TS(a.LastSync), int64(a.SyncInterval), a.ID)
 		if isConstraint(err, sqliteConstraintUnique) {
 			return conflict("an account named %q exists already", a.Name)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 // PutFunding implements cointally.FundingStore.
@@ -44,7 +45,7 @@ func (db *DB) PutFunding(ctx context.Context, accountID int64, items []cointally
 					fee = excluded.fee, time = excluded.time, status = excluded.status, txid = excluded.txid,
 					info = excluded.info, raw = excluded.raw`,
 				accountID, f.RefID, f.Kind, f.Asset, f.Method, f.Network, f.Amount.String(), f.Fee.String(),
-				ts(f.Time), f.Status, f.TxID, f.Info, raw(f.Raw))
+				sqlrow.TS(f.Time), f.Status, f.TxID, f.Info, raw(f.Raw))
 			if err != nil {
 				return err
 			}
@@ -67,16 +68,11 @@ func (db *DB) Funding(ctx context.Context, accountID int64, fn func(*cointally.F
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			f  cointally.Funding
-			at sql.NullInt64
-		)
-		if err := rows.Scan(&f.AccountID, &f.RefID, &f.Kind, &f.Asset, &f.Method, &f.Network, &f.Amount, &f.Fee,
-			&at, &f.Status, &f.TxID, &f.Info, &f.Raw); err != nil {
+		x, err := sqlrow.Funding(rows)
+		if err != nil {
 			return wrap(op, err)
 		}
-		f.Time = fromTS(at)
-		if err := fn(&f); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}

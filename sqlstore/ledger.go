@@ -10,6 +10,7 @@ import (
 
 	"github.com/cointally/cointally"
 	"github.com/cointally/cointally/money"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 // Inserting is the fast path: a fresh import meets no stored IDs, so the
@@ -249,17 +250,15 @@ func (n *nullAmount) Scan(src any) error {
 // Checkpoint implements cointally.LedgerStore.
 func (db *DB) Checkpoint(ctx context.Context, accountID int64, stream string) (*cointally.Checkpoint, error) {
 	const op = "sqlstore: checkpoint"
-	cp := cointally.Checkpoint{AccountID: accountID, Stream: stream}
-	err := db.r.QueryRowContext(ctx, `SELECT walk_start, walk_end, next_offset, seen_count, done, state
-		FROM checkpoints WHERE account_id = ? AND stream = ?`, accountID, stream).
-		Scan(&cp.Start, &cp.Window, &cp.Offset, &cp.Count, &cp.Done, &cp.State)
+	cp, err := sqlrow.Checkpoint(db.r.QueryRowContext(ctx, `SELECT `+sqlrow.CheckpointColumns+`
+		FROM checkpoints WHERE account_id = ? AND stream = ?`, accountID, stream), accountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, wrap(op, notFound("no %s checkpoint for account %d", stream, accountID))
 	}
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	return &cp, nil
+	return cp, nil
 }
 
 // PutCheckpoint implements cointally.LedgerStore.

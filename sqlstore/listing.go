@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 // This file lists what cointally.Store reads only one at a time, for a
@@ -16,7 +17,7 @@ import (
 // an empty slice if there are none.
 func (db *DB) Checkpoints(ctx context.Context, accountID int64) ([]cointally.Checkpoint, error) {
 	const op = "sqlstore: checkpoints"
-	rows, err := db.r.QueryContext(ctx, `SELECT stream, walk_start, walk_end, next_offset, seen_count, done, state
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sqlrow.CheckpointColumns+`
 		FROM checkpoints WHERE account_id = ? ORDER BY stream`, accountID)
 	if err != nil {
 		return nil, wrap(op, err)
@@ -24,11 +25,11 @@ func (db *DB) Checkpoints(ctx context.Context, accountID int64) ([]cointally.Che
 	defer rows.Close()
 	list := []cointally.Checkpoint{}
 	for rows.Next() {
-		cp := cointally.Checkpoint{AccountID: accountID}
-		if err := rows.Scan(&cp.Stream, &cp.Start, &cp.Window, &cp.Offset, &cp.Count, &cp.Done, &cp.State); err != nil {
+		cp, err := sqlrow.Checkpoint(rows, accountID)
+		if err != nil {
 			return nil, wrap(op, err)
 		}
-		list = append(list, cp)
+		list = append(list, *cp)
 	}
 	return list, wrap(op, rows.Err())
 }
@@ -85,22 +86,18 @@ func (db *DB) BalanceHistory(ctx context.Context, accountID int64, fn func(at ti
 // at the first error fn returns, which it returns unchanged.
 func (db *DB) AllSessions(ctx context.Context, fn func(*cointally.Session) error) error {
 	const op = "sqlstore: sessions"
-	rows, err := db.r.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions ORDER BY created, token_hash`)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sqlrow.SessionColumns+` FROM sessions ORDER BY created, token_hash`)
 	if err != nil {
 		return wrap(op, err)
 	}
 	var list []*cointally.Session
 	for rows.Next() {
-		var (
-			s                      cointally.Session
-			created, seen, expires sql.NullInt64
-		)
-		if err := rows.Scan(&s.TokenHash, &s.UserID, &s.CSRFToken, &created, &seen, &expires, &s.Address, &s.UserAgent); err != nil {
+		s, err := sqlrow.Session(rows)
+		if err != nil {
 			rows.Close()
 			return wrap(op, err)
 		}
-		s.Created, s.LastSeen, s.Expires = fromTS(created), fromTS(seen), fromTS(expires)
-		list = append(list, &s)
+		list = append(list, s)
 	}
 	if err := rows.Close(); err != nil {
 		return wrap(op, err)

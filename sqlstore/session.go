@@ -7,11 +7,10 @@ import (
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 var _ cointally.SessionStore = (*DB)(nil)
-
-const sessionColumns = `token_hash, user_id, csrf_token, created, last_seen, expires, address, user_agent`
 
 // CreateSession implements cointally.SessionStore.
 func (db *DB) CreateSession(ctx context.Context, s *cointally.Session) error {
@@ -32,7 +31,7 @@ func (db *DB) CreateSession(ctx context.Context, s *cointally.Session) error {
 		if seen.IsZero() {
 			seen = created
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sqlrow.SessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.TokenHash, s.UserID, s.CSRFToken, created.UnixNano(), seen.UnixNano(), s.Expires.UnixNano(), s.Address, s.UserAgent)
 		switch {
 		case isConstraint(err, sqliteConstraintFK):
@@ -50,20 +49,14 @@ func (db *DB) CreateSession(ctx context.Context, s *cointally.Session) error {
 // Session implements cointally.SessionStore.
 func (db *DB) Session(ctx context.Context, tokenHash []byte) (*cointally.Session, error) {
 	const op = "sqlstore: session"
-	var (
-		s                      cointally.Session
-		created, seen, expires sql.NullInt64
-	)
-	err := db.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash).
-		Scan(&s.TokenHash, &s.UserID, &s.CSRFToken, &created, &seen, &expires, &s.Address, &s.UserAgent)
+	s, err := sqlrow.Session(db.r.QueryRowContext(ctx, `SELECT `+sqlrow.SessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, wrap(op, notFound("no such session"))
 	}
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	s.Created, s.LastSeen, s.Expires = fromTS(created), fromTS(seen), fromTS(expires)
-	return &s, nil
+	return s, nil
 }
 
 // TouchSession implements cointally.SessionStore.

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 var (
@@ -105,19 +106,17 @@ func (db *DB) GrantsTo(ctx context.Context, viewerID int64) ([]cointally.Grant, 
 }
 
 func (db *DB) grants(ctx context.Context, op, where string, id int64) ([]cointally.Grant, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT owner_id, viewer_id, created FROM grants `+where, id)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sqlrow.GrantColumns+` FROM grants `+where, id)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	list := []cointally.Grant{}
 	for rows.Next() {
-		var g cointally.Grant
-		var created sql.NullInt64
-		if err := rows.Scan(&g.OwnerID, &g.ViewerID, &created); err != nil {
+		g, err := sqlrow.Grant(rows)
+		if err != nil {
 			return nil, wrap(op, err)
 		}
-		g.Created = fromTS(created)
 		list = append(list, g)
 	}
 	return list, wrap(op, rows.Err())

@@ -366,19 +366,3 @@ func notFound(format string, args ...any) error {
 func conflict(format string, args ...any) error {
 	return cointally.Errorf(cointally.KindConflict, format, args...)
 }
-
-// ts converts t to the stored form: unix nanoseconds, or NULL for zero.
-func ts(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixNano()
-}
-
-// fromTS converts a stored time back; NULL is the zero time.
-func fromTS(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, n.Int64).UTC()
-}

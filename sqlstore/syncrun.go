@@ -2,12 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"sync"
 	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 // StartRun implements cointally.SyncRunStore.
@@ -78,21 +78,9 @@ func (db *DB) Runs(ctx context.Context, accountID int64, limit int) ([]cointally
 	defer rows.Close()
 	runs := []cointally.SyncRun{}
 	for rows.Next() {
-		var (
-			r              cointally.SyncRun
-			started, ended sql.NullInt64
-			errs           string
-		)
-		if err := rows.Scan(&r.ID, &r.AccountID, &started, &ended, &r.Calls, &r.NewEntries, &errs, &r.Outcome,
-			&r.Reconciled, &r.Summary); err != nil {
+		r, err := sqlrow.Run(rows)
+		if err != nil {
 			return nil, wrap(op, err)
-		}
-		r.Started, r.Ended = fromTS(started), fromTS(ended)
-		if err := json.Unmarshal([]byte(errs), &r.Errors); err != nil {
-			return nil, wrap(op, err)
-		}
-		if len(r.Errors) == 0 {
-			r.Errors = nil
 		}
 		runs = append(runs, r)
 	}

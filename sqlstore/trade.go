@@ -2,11 +2,10 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"time"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
 
 // PutTrades implements cointally.TradeStore.
@@ -80,20 +79,11 @@ func (db *DB) Trades(ctx context.Context, accountID int64, fn func(*cointally.Tr
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			t    cointally.Trade
-			tns  int64
-			lids string
-		)
-		if err := rows.Scan(&t.AccountID, &t.ID, &t.OrderID, &t.Pair, &tns, &t.Side, &t.OrderType, &t.Price,
-			&t.Volume, &t.Cost, &t.Fee, &lids, &t.Raw); err != nil {
+		x, err := sqlrow.Trade(rows)
+		if err != nil {
 			return wrap(op, err)
 		}
-		t.Time = time.Unix(0, tns).UTC()
-		if err := json.Unmarshal([]byte(lids), &t.LedgerIDs); err != nil {
-			return wrap(op, err)
-		}
-		if err := fn(&t); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}
@@ -166,8 +156,8 @@ func (tx *tx) putOrders(ctx context.Context, accountID int64, orders []cointally
 		if n == 0 {
 			added++
 		}
-		if _, err := ups.ExecContext(ctx, accountID, o.ID, o.Status, o.Pair, o.Side, o.OrderType, ts(o.Opened),
-			ts(o.Closed), o.Volume.String(), o.VolExec.String(), o.Cost.String(), o.Fee.String(), raw(o.Raw)); err != nil {
+		if _, err := ups.ExecContext(ctx, accountID, o.ID, o.Status, o.Pair, o.Side, o.OrderType, sqlrow.TS(o.Opened),
+			sqlrow.TS(o.Closed), o.Volume.String(), o.VolExec.String(), o.Cost.String(), o.Fee.String(), raw(o.Raw)); err != nil {
 			return 0, err
 		}
 	}
@@ -220,16 +210,11 @@ func (db *DB) Orders(ctx context.Context, accountID int64, fn func(*cointally.Or
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var (
-			o              cointally.Order
-			opened, closed sql.NullInt64
-		)
-		if err := rows.Scan(&o.AccountID, &o.ID, &o.Status, &o.Pair, &o.Side, &o.OrderType, &opened, &closed,
-			&o.Volume, &o.VolExec, &o.Cost, &o.Fee, &o.Raw); err != nil {
+		x, err := sqlrow.Order(rows)
+		if err != nil {
 			return wrap(op, err)
 		}
-		o.Opened, o.Closed = fromTS(opened), fromTS(closed)
-		if err := fn(&o); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}

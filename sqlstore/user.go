@@ -6,21 +6,8 @@ import (
 	"errors"
 
 	"github.com/cointally/cointally"
+	"github.com/cointally/cointally/sqlrow"
 )
-
-const userColumns = `id, name, admin, password_hash, created`
-
-func scanUser(row interface{ Scan(...any) error }) (*cointally.User, error) {
-	var (
-		u       cointally.User
-		created sql.NullInt64
-	)
-	if err := row.Scan(&u.ID, &u.Name, &u.Admin, &u.PasswordHash, &created); err != nil {
-		return nil, err
-	}
-	u.Created = fromTS(created)
-	return &u, nil
-}
 
 // EnsureLocalUser implements cointally.UserStore.
 func (db *DB) EnsureLocalUser(ctx context.Context) (*cointally.User, error) {
@@ -71,7 +58,7 @@ func (db *DB) UserByName(ctx context.Context, name string) (*cointally.User, err
 }
 
 func (db *DB) userWhere(ctx context.Context, op, where string, arg any) (*cointally.User, error) {
-	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	u, err := sqlrow.User(db.r.QueryRowContext(ctx, `SELECT `+sqlrow.UserColumns+` FROM users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, wrap(op, notFound("no user %v", arg))
 	}
@@ -84,14 +71,14 @@ func (db *DB) userWhere(ctx context.Context, op, where string, arg any) (*cointa
 // Users implements cointally.UserStore.
 func (db *DB) Users(ctx context.Context) ([]*cointally.User, error) {
 	const op = "sqlstore: users"
-	rows, err := db.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+sqlrow.UserColumns+` FROM users ORDER BY id`)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
 	users := []*cointally.User{}
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := sqlrow.User(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
